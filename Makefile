@@ -1,0 +1,47 @@
+# pycopia-www: the only entry points a user needs.
+#   make run    set everything up and serve the demo site in the foreground (PORT=8080)
+#   make test   set everything up and run the whole test suite
+#   make bench  run the benchmarks against their peers and print ratios
+SHELL := /bin/bash
+PORT ?= 8080
+PYTHON := /usr/bin/python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+# What the farm needs to run, and what the tests and benchmarks need on top.
+RUN_PACKAGES := lighttpd python3-venv python3-dev gcc libcap-dev
+TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps
+BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
+
+.PHONY: run test bench setup install clean
+
+$(BIN)/.installed: pyproject.toml
+	@scripts/system-packages $(RUN_PACKAGES)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+install: $(BIN)/.installed
+
+setup: install
+	$(BIN)/websitectl setup
+
+run: setup
+	exec $(BIN)/websitectl start --foreground --port $(PORT)
+
+test: install
+	@scripts/system-packages $(TEST_PACKAGES)
+	$(BIN)/python -m pytest
+
+# The benchmark peers live in their own venv so they never leak into the farm's.
+.venv-bench/.installed: pyproject.toml
+	@test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install -q --disable-pip-version-check -e '.[bench]'
+	@touch $@
+
+bench: install .venv-bench/.installed
+	@scripts/system-packages $(BENCH_PACKAGES)
+	.venv-bench/bin/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,4 @@
+"""Backend db of the demo site."""
+from handlers.identity import identity_app
+
+application = identity_app("db")

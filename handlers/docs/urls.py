@@ -1,0 +1,4 @@
+"""Backend docs of the demo site."""
+from handlers.identity import identity_app
+
+application = identity_app("docs")

@@ -1,0 +1,58 @@
+"""Loading and validating the farm's configuration: etc/farm.toml and etc/backends.d/*.toml.
+
+Both the farm (supervisor, lighttpd generation) and the web layer read configuration through here.
+Everything is validated at load time; every error is a ConfigError naming file, key and problem.
+"""
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .farm import FarmSettings, Supervision, load_farm
+from .site import Backend, VirtualHost, load_virtual_host
+
+__all__ = ["ConfigError", "FarmSettings", "Supervision", "Backend", "VirtualHost", "Site", "load_site"]
+
+
+@dataclass(frozen=True)
+class Site:
+    farm: FarmSettings
+    vhosts: tuple[VirtualHost, ...]   # the default host is last
+
+    @property
+    def backends(self) -> tuple[Backend, ...]:
+        return tuple(b for v in self.vhosts for b in v.backends)
+
+    @property
+    def local_backends(self) -> tuple[Backend, ...]:
+        return tuple(b for b in self.backends if not b.remote)
+
+    def backend(self, ident: str) -> Backend:
+        for b in self.backends:
+            if b.ident == ident:
+                return b
+        raise KeyError(ident)
+
+
+def load_site(farm_file: Path) -> Site:
+    farm = load_farm(Path(farm_file))
+    files = sorted(farm.backends_dir.glob("*.toml"))
+    if not files:
+        raise ConfigError(farm.file, "backends_dir", f"no *.toml files in {farm.backends_dir}")
+    vhosts = [load_virtual_host(f, farm.root) for f in files]
+    seen: dict[str, Path] = {}
+    for v in vhosts:
+        for i, h in enumerate(v.hosts):
+            if h in seen:
+                raise ConfigError(v.file, f"hosts[{i}]", f"host {h!r} is also declared in {seen[h]}")
+            seen[h] = v.file
+    defaults = [v for v in vhosts if v.default]
+    if len(defaults) > 1:
+        raise ConfigError(defaults[1].file, "default", f"only one virtual host may be the default "
+                                                       f"(also {defaults[0].file})")
+    if not defaults:
+        if len(vhosts) > 1:
+            raise ConfigError(farm.backends_dir, "default",
+                              "several virtual hosts and none has default = true")
+        defaults = vhosts
+    ordered = tuple(v for v in vhosts if v is not defaults[0]) + (defaults[0],)
+    return Site(farm, ordered)

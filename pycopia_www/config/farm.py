@@ -1,0 +1,95 @@
+"""Farm-wide settings: etc/farm.toml."""
+import ipaddress
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError
+from .fields import Fields
+
+
+@dataclass(frozen=True)
+class Supervision:
+    backoff_initial: float      # seconds before the first restart of something that died
+    backoff_max: float          # the delay doubles per quick failure up to this
+    give_up_after: int          # this many quick failures in a row: state "failed", reported
+    stable_after: float         # seconds of uptime after which a process counts as healthy again
+
+
+@dataclass(frozen=True)
+class FarmSettings:
+    file: Path
+    root: Path
+    listen: str
+    port: int
+    frontend_user: str
+    frontend_group: str | None  # None: the front-end user's primary group
+    run_dir: Path
+    log_dir: Path
+    state_dir: Path
+    lighttpd_conf: Path
+    backends_dir: Path
+    supervision: Supervision
+
+
+def _address(value: str) -> str | None:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return f"{value!r} is not an IP address"
+    return None
+
+
+def _port(value: int) -> str | None:
+    return None if 0 < value < 65536 else f"{value} is not a TCP port (1-65535)"
+
+
+def _positive(value) -> str | None:
+    return None if value > 0 else "must be greater than 0"
+
+
+def load_farm(file: Path) -> FarmSettings:
+    """Relative paths in the file are relative to the project root, the parent of etc/."""
+    root = file.resolve().parent.parent
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(file, "", "file not found") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, "", f"not valid TOML: {exc}") from None
+    f = Fields(data, file)
+
+    def path(name: str, default: str) -> Path:
+        value = f.get(name, str, default, check=lambda v: None if v else "must not be empty")
+        return (root / value).resolve()
+
+    settings = FarmSettings(
+        file=file, root=root,
+        listen=f.get("listen", str, "127.0.0.1", check=_address),
+        port=f.get("port", int, 8080, check=_port),
+        frontend_user=f.get("frontend_user", str, "www-data"),
+        frontend_group=f.get("frontend_group", str, None),
+        run_dir=path("run_dir", "var/run"),
+        log_dir=path("log_dir", "var/log"),
+        state_dir=path("state_dir", "var/state"),
+        lighttpd_conf=path("lighttpd_conf", "etc/lighttpd.conf"),
+        backends_dir=path("backends_dir", "etc/backends.d"),
+        supervision=_supervision(f.sub("supervision", f.get("supervision", dict, {}))),
+    )
+    f.done()
+    if not settings.lighttpd_conf.is_file():
+        raise ConfigError(file, "lighttpd_conf", f"{settings.lighttpd_conf} does not exist")
+    if not settings.backends_dir.is_dir():
+        raise ConfigError(file, "backends_dir", f"{settings.backends_dir} is not a directory")
+    return settings
+
+
+def _supervision(f: Fields) -> Supervision:
+    s = Supervision(
+        backoff_initial=f.get("backoff_initial", float, 0.1, check=_positive),
+        backoff_max=f.get("backoff_max", float, 30.0, check=_positive),
+        give_up_after=f.get("give_up_after", int, 8, check=_positive),
+        stable_after=f.get("stable_after", float, 10.0, check=_positive),
+    )
+    f.done()
+    return s

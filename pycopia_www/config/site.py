@@ -1,0 +1,181 @@
+"""Virtual hosts and their backends: one TOML file per host in etc/backends.d/."""
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import ConfigError
+from .fields import Fields
+
+_NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+_DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")
+_ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+
+
+@dataclass(frozen=True)
+class Backend:
+    file: Path
+    key: str                    # "backend[0]": where it was declared, for error messages
+    host: str                   # the virtual host's name
+    name: str
+    user: str
+    group: str | None           # None: the user's primary group
+    prefix: str | None          # exactly one of prefix and match is set
+    match: str | None
+    app: str                    # "package.module" or "package.module:attribute"
+    workers: int
+    max_requests: int           # 0: workers are never recycled
+    timeout: float              # seconds a request may run before it is answered 504
+    environment: dict[str, str] = field(default_factory=dict)
+    addresses: tuple[str, ...] = ()  # host:port of remote instances; empty: run here
+    debug: bool = False
+
+    @property
+    def ident(self) -> str:
+        """Unique across the farm; names the socket, the log and the state directory."""
+        return f"{self.host}.{self.name}"
+
+    @property
+    def remote(self) -> bool:
+        return bool(self.addresses)
+
+
+@dataclass(frozen=True)
+class VirtualHost:
+    file: Path
+    name: str                   # the file's stem
+    hosts: tuple[str, ...]      # the first is canonical
+    default: bool
+    static: dict[str, Path]     # URL prefix ("/media/") -> directory
+    backends: tuple[Backend, ...]
+
+
+def _check_name(value: str) -> str | None:
+    return None if _NAME.match(value) else (
+        f"{value!r} must be lower case letters, digits, '-' or '_', starting with a letter")
+
+
+def _check_hostname(value: str) -> str | None:
+    return None if _HOSTNAME.match(value) else f"{value!r} is not a valid lower-case host name"
+
+
+def _check_account(value: str) -> str | None:
+    return None if _ACCOUNT.match(value) else f"{value!r} is not a valid user or group name"
+
+
+def _check_dotted(value: str) -> str | None:
+    return None if _DOTTED.match(value) else f"{value!r} is not a dotted module path (pkg.module[:attr])"
+
+
+def _check_prefix(value: str) -> str | None:
+    if value == "/":
+        return None
+    if not value.startswith("/") or value.endswith("/"):
+        # lighttpd moves part of the path into SCRIPT_NAME for a prefix with a trailing slash.
+        return f"{value!r} must start with '/' and not end with '/'"
+    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", value) or _dot_segment(value):
+        return f"{value!r} may contain only path segments of letters, digits and ._~-"
+    return None
+
+
+def _dot_segment(path: str) -> bool:
+    return any(part in (".", "..") for part in path.split("/"))
+
+
+def _check_regex(value: str) -> str | None:
+    if not value.startswith("^/"):
+        return f"{value!r} must be anchored: start with '^/'"
+    if '"' in value:
+        return "must not contain '\"'"
+    try:
+        re.compile(value)
+    except re.error as exc:
+        return f"not a valid regular expression: {exc}"
+    return None
+
+
+def _check_address(value: str) -> str | None:
+    host, sep, port = value.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        return f"{value!r} is not host:port"
+    return None
+
+
+def _check_static_prefix(value: str) -> str | None:
+    if not (value.startswith("/") and value.endswith("/") and len(value) > 1):
+        return f"static URL prefix {value!r} must start and end with '/'"
+    if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/", value) or _dot_segment(value):
+        return f"static URL prefix {value!r} may contain only path segments of letters, digits and ._~-"
+    return None
+
+
+def load_virtual_host(file: Path, root: Path) -> VirtualHost:
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(file, "", f"not valid TOML: {exc}") from None
+    name = file.stem
+    if problem := _check_name(name):
+        raise ConfigError(file, "", f"file name: {problem}")
+    f = Fields(data, file)
+    hosts = f.strings("hosts", (), check=_check_hostname)
+    default = f.get("default", bool, False)
+    if not hosts and not default:
+        raise f.error("hosts", "missing: list the host names, or set default = true")
+    static = {}
+    for url, directory in f.get("static", dict, {}).items():
+        key = f"static.{url!r}"
+        if problem := _check_static_prefix(url):
+            raise ConfigError(file, key, problem)
+        if not isinstance(directory, str) or not directory:
+            raise ConfigError(file, key, "must be a directory name (a string)")
+        path = (root / directory).resolve()
+        if not path.is_dir():
+            raise ConfigError(file, key, f"{path} is not a directory")
+        static[url] = path
+    raw_backends = f.get("backend", list, [])
+    backends = tuple(_load_backend(f.sub(f"backend[{i}]", raw), name, f"backend[{i}]")
+                     for i, raw in enumerate(raw_backends))
+    f.done()
+    if not backends:
+        raise f.error("backend", "no [[backend]] declared")
+    _check_unique(file, backends)
+    return VirtualHost(file, name, hosts, default, static, backends)
+
+
+def _load_backend(f: Fields, host: str, key: str) -> Backend:
+    prefix = f.get("prefix", str, None, check=_check_prefix)
+    match = f.get("match", str, None, check=_check_regex)
+    if (prefix is None) == (match is None):
+        raise f.error("prefix", "set exactly one of prefix and match")
+    backend = Backend(
+        file=f.file, key=key, host=host,
+        name=f.get("name", str, check=_check_name),
+        user=f.get("user", str, check=_check_account),
+        group=f.get("group", str, None, check=_check_account),
+        prefix=prefix, match=match,
+        app=f.get("app", str, check=_check_dotted),
+        workers=f.get("workers", int, 2, check=lambda v: None if 1 <= v <= 256 else "must be 1-256"),
+        max_requests=f.get("max_requests", int, 0, check=lambda v: None if v >= 0 else "must be >= 0"),
+        timeout=f.get("timeout", float, 30.0, check=lambda v: None if v > 0 else "must be > 0"),
+        environment=f.string_table("environment"),
+        addresses=f.strings("addresses", (), check=_check_address),
+        debug=f.get("debug", bool, False),
+    )
+    f.done()
+    return backend
+
+
+def _check_unique(file: Path, backends: tuple[Backend, ...]) -> None:
+    names: dict[str, str] = {}
+    routes: dict[str, str] = {}
+    for b in backends:
+        if b.name in names:
+            raise ConfigError(file, f"{b.key}.name", f"duplicate backend name {b.name!r} (also {names[b.name]})")
+        names[b.name] = b.key
+        route = b.prefix if b.prefix is not None else b.match
+        if route in routes:
+            which = "prefix" if b.prefix is not None else "match"
+            raise ConfigError(file, f"{b.key}.{which}", f"duplicate {which} {route!r} (also {routes[route]})")
+        routes[route] = b.key

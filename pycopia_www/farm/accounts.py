@@ -1,0 +1,125 @@
+"""System users, groups and directories the configuration needs (`websitectl setup`)."""
+import grp
+import logging
+import os
+import pwd
+import shutil
+import subprocess
+from pathlib import Path
+
+from ..config import Backend, ConfigError, Site
+from . import paths
+from .lighttpd import frontend_group
+
+log = logging.getLogger("pycopia_www.setup")
+
+
+def _user_exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def _group_exists(name: str) -> bool:
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def create_accounts(site: Site) -> list[str]:
+    """Create the missing backend users and groups as system accounts; returns what was made."""
+    made = []
+    for b in site.local_backends:
+        if b.group and not _group_exists(b.group):
+            subprocess.run(["groupadd", "--system", b.group], check=True)
+            made.append(f"group {b.group}")
+        if not _user_exists(b.user):
+            nologin = shutil.which("nologin") or "/usr/sbin/nologin"
+            subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                            "--home-dir", "/nonexistent", "--shell", nologin, b.user], check=True)
+            made.append(f"user {b.user}")
+    return made
+
+
+def check_accounts(site: Site) -> None:
+    farm = site.farm
+    if not _user_exists(farm.frontend_user):
+        raise ConfigError(farm.file, "frontend_user", f"user {farm.frontend_user!r} does not exist")
+    if farm.frontend_group and not _group_exists(farm.frontend_group):
+        raise ConfigError(farm.file, "frontend_group", f"group {farm.frontend_group!r} does not exist")
+    for b in site.local_backends:
+        if not _user_exists(b.user):
+            raise ConfigError(b.file, f"{b.key}.user",
+                              f"user {b.user!r} does not exist (`websitectl setup` creates it)")
+        if b.group and not _group_exists(b.group):
+            raise ConfigError(b.file, f"{b.key}.group",
+                              f"group {b.group!r} does not exist (`websitectl setup` creates it)")
+
+
+def _ids(user: str, group: str | None = None) -> tuple[int, int]:
+    pw = pwd.getpwnam(user)
+    return pw.pw_uid, grp.getgrnam(group).gr_gid if group else pw.pw_gid
+
+
+def prepare_directories(site: Site, as_root: bool) -> None:
+    """Create (or repair) every directory with the owner and mode least privilege asks for.
+
+    Not root: everything belongs to the invoking user, with the same modes.
+    """
+    farm = site.farm
+    me = (os.getuid(), os.getgid())
+    root = (0, 0) if as_root else me
+    front = (_ids(farm.frontend_user)[0], grp.getgrnam(frontend_group(site)).gr_gid) if as_root else me
+    plan: list[tuple[str, Path, tuple[int, int], int]] = [
+        ("run_dir", farm.run_dir, root, 0o755),
+        # The front end may traverse to the sockets; nobody but root may create or remove one.
+        ("run_dir", paths.socket_dir(farm), (root[0], front[1]), 0o750),
+        ("run_dir", paths.generated_dir(farm), root, 0o755),
+        ("run_dir", paths.generated_dir(farm) / "empty", root, 0o755),
+        ("log_dir", farm.log_dir, root, 0o755),
+        # lighttpd opens its logs after dropping privileges, so its own directory is its.
+        ("log_dir", paths.lighttpd_log_dir(farm), front, 0o750),
+        ("state_dir", farm.state_dir, root, 0o755),
+    ]
+    for b in site.local_backends:
+        owner = _ids(b.user, b.group) if as_root else me
+        plan.append(("state_dir", paths.state_path(farm, b), owner, 0o700))
+    for key, path, (uid, gid), mode in plan:
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            os.chown(path, uid, gid)
+            os.chmod(path, mode)
+        except OSError as exc:
+            raise ConfigError(farm.file, key, f"cannot prepare {path}: {exc.strerror}") from None
+    _check_socket_path_length(site)
+
+
+def _check_socket_path_length(site: Site) -> None:
+    for b in site.local_backends:
+        path = paths.socket_path(site.farm, b)
+        if len(os.fsencode(path)) > 107:
+            raise ConfigError(site.farm.file, "run_dir",
+                              f"socket path {path} is longer than a unix socket allows (107 bytes)")
+
+
+def check_backend_can_import(site: Site, b: Backend, python: str) -> None:
+    """The backend's user must be able to read the interpreter, the framework and its app."""
+    module = b.app.partition(":")[0]
+    env = {"PATH": "/usr/bin:/bin", **b.environment}
+    kwargs = {}
+    if os.geteuid() == 0 and b.user != "root":
+        uid, gid = _ids(b.user, b.group)
+        kwargs = dict(user=uid, group=gid, extra_groups=[])
+    code = f"import importlib.util, sys; sys.exit(0 if importlib.util.find_spec({module!r}) else 3)"
+    proc = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True,
+                          cwd="/", timeout=30, **kwargs)
+    if proc.returncode == 3:
+        raise ConfigError(b.file, f"{b.key}.app", f"module {module!r} not found")
+    if proc.returncode != 0:
+        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        raise ConfigError(b.file, f"{b.key}.user",
+                          f"user {b.user!r} cannot run the backend's Python ({python}): {last}")

@@ -1,0 +1,265 @@
+"""websitectl: set up, start, stop, inspect and reload the farm."""
+import argparse
+import json
+import logging
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from ..config import ConfigError, Site, load_site
+from . import lighttpd, paths, procfs
+from .accounts import create_accounts, prepare_directories
+from .checks import check_site
+from .privileges import running_as_root
+
+log = logging.getLogger("websitectl")
+
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 90.0
+
+
+def default_farm_file() -> Path:
+    if os.environ.get("PWWW_FARM"):
+        return Path(os.environ["PWWW_FARM"])
+    here = Path.cwd() / "etc" / "farm.toml"
+    if here.exists():
+        return here
+    return Path(__file__).resolve().parents[2] / "etc" / "farm.toml"
+
+
+def warn_if_unprivileged() -> None:
+    if not running_as_root():
+        log.warning("not running as root: lighttpd and every backend run as %s, not as their "
+                    "configured users (privilege separation is off)", os.environ.get("USER") or os.getuid())
+
+
+# ----- talking to a running supervisor -------------------------------------------------------
+
+class NotRunning(Exception):
+    pass
+
+
+def ask(site: Site, command: str, timeout: float = 30.0) -> dict:
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(str(paths.control_socket(site.farm)))
+        sock.sendall(json.dumps({"command": command}).encode() + b"\n")
+        reply = sock.makefile("rb").readline()
+    except (FileNotFoundError, ConnectionRefusedError):
+        raise NotRunning("the farm is not running") from None
+    finally:
+        sock.close()
+    if not reply:
+        raise NotRunning("the supervisor closed the connection")
+    return json.loads(reply)
+
+
+def running_pid(site: Site) -> int | None:
+    try:
+        pid = int(paths.pid_file(site.farm).read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pid if procfs.alive(pid) else None
+
+
+# ----- commands -----------------------------------------------------------------------------
+
+def cmd_setup(args) -> int:
+    site = load_site(args.farm)
+    if running_as_root():
+        for made in create_accounts(site):
+            print(f"created {made}")
+    else:
+        warn_if_unprivileged()
+    prepare_directories(site, running_as_root())
+    check_site(site, as_root=running_as_root(), python=sys.executable)
+    print(f"setup complete for {len(site.vhosts)} virtual host(s), "
+          f"{len(site.local_backends)} local backend(s)")
+    return 0
+
+
+def cmd_check(args) -> int:
+    site = load_site(args.farm)
+    check_site(site, as_root=running_as_root(), python=sys.executable, port=args.port)
+    print(f"configuration OK: {args.farm} and {site.farm.backends_dir}")
+    return 0
+
+
+def cmd_config(args) -> int:
+    site = load_site(args.farm)
+    print(lighttpd.farm_conf(site, port=args.port, as_root=running_as_root()))
+    print(lighttpd.sites_conf(site), end="")
+    return 0
+
+
+def cmd_start(args) -> int:
+    from .supervisor import Supervisor, prepare_and_check
+    site = load_site(args.farm)
+    pid = running_pid(site)
+    if pid:
+        print(f"already running (supervisor pid {pid})", file=sys.stderr)
+        return 1
+    if args.foreground:
+        warn_if_unprivileged()
+        site = prepare_and_check(args.farm, port=args.port)
+        if not args.quiet:      # a daemon's stderr already is the supervisor log
+            _log_to(paths.supervisor_log(site.farm))
+        return Supervisor(args.farm, site, port=args.port, foreground=not args.quiet).run()
+    # Daemon: check here, so errors reach the terminal; then start a detached foreground copy.
+    site = prepare_and_check(args.farm, port=args.port)
+    warn_if_unprivileged()
+    command = [sys.executable, "-m", "pycopia_www.farm.cli", "--farm", str(args.farm), "start",
+               "--foreground", "--quiet"]
+    if args.port:
+        command += ["--port", str(args.port)]
+    with open(paths.supervisor_log(site.farm), "ab") as out:
+        daemon = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
+                                  start_new_session=True, cwd="/")
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if daemon.poll() is not None:
+            print(f"the supervisor exited ({daemon.returncode}); see {paths.supervisor_log(site.farm)}",
+                  file=sys.stderr)
+            return 1
+        try:
+            status = ask(site, "status", timeout=5)
+        except (NotRunning, OSError):
+            time.sleep(0.1)
+            continue
+        states = {name: b["state"] for name, b in status["backends"].items()}
+        if all(s in ("running", "failed") for s in states.values()):
+            failed = [n for n, s in states.items() if s == "failed"]
+            print(f"started: supervisor pid {daemon.pid}, http://{site.farm.listen}:{status['supervisor']['port']}/")
+            if failed:
+                print(f"failed backends: {', '.join(failed)}", file=sys.stderr)
+                return 1
+            return 0
+        time.sleep(0.1)
+    print("the farm did not come up in time; see websitectl status", file=sys.stderr)
+    return 1
+
+
+def cmd_stop(args) -> int:
+    site = load_site(args.farm)
+    pid = running_pid(site)
+    if pid is None:
+        print("not running")
+        return 0
+    try:
+        ask(site, "stop")
+    except (NotRunning, OSError):
+        os.kill(pid, 15)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while procfs.alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if procfs.alive(pid):
+        print(f"supervisor pid {pid} did not stop within {STOP_TIMEOUT:.0f}s", file=sys.stderr)
+        return 1
+    print("stopped")
+    return 0
+
+
+def cmd_status(args) -> int:
+    site = load_site(args.farm)
+    try:
+        status = ask(site, "status")
+    except (NotRunning, OSError) as exc:
+        if args.json:
+            print(json.dumps({"running": False}))
+        else:
+            print(f"not running ({exc})")
+        return 3
+    rows = [("lighttpd", status["lighttpd"])] + sorted(status["backends"].items())
+    if args.json:
+        print(json.dumps({"running": True, **status}, indent=2))
+    else:
+        sup = status["supervisor"]
+        print(f"supervisor pid {sup['pid']}  up {sup['uptime']:.0f}s  "
+              f"http://{sup['listen']}:{sup['port']}/  {'root' if sup['root'] else 'unprivileged'}")
+        print(f"{'NAME':<22} {'STATE':<9} {'PID':>7} {'WORKERS':<18} {'USER':<12} {'RESTARTS':>8} {'UPTIME':>8}")
+        for name, s in rows:
+            workers = ",".join(map(str, s["workers"])) or "-"
+            print(f"{name:<22} {s['state']:<9} {s['pid'] or '-':>7} {workers:<18} {s['user']:<12} "
+                  f"{s['restarts']:>8} {s['uptime']:>7.0f}s")
+    return 1 if any(s["state"] == "failed" for _, s in rows) else 0
+
+
+def cmd_reload(args) -> int:
+    site = load_site(args.farm)
+    reply = ask(site, "reload", timeout=120)
+    if not reply["ok"]:
+        print(f"reload refused: {reply['error']}", file=sys.stderr)
+        return 1
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        backends = ask(site, "status")["backends"]
+        if not any(b["reloading"] for b in backends.values()):
+            print(f"reloaded (generation {reply['generation']})")
+            return 0
+        time.sleep(0.1)
+    print("reload did not finish in time; see websitectl status", file=sys.stderr)
+    return 1
+
+
+# ----- plumbing -----------------------------------------------------------------------------
+
+def _log_to(path: Path) -> None:
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.getLogger().handlers[0].formatter)
+    logging.getLogger().addHandler(handler)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="websitectl", description=__doc__)
+    p.add_argument("--farm", type=Path, default=None,
+                   help="the farm settings file (default: $PWWW_FARM, ./etc/farm.toml, or the project's)")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("setup", help="create the users, groups and directories the configuration needs")
+    start = sub.add_parser("start", help="start lighttpd and every backend")
+    start.add_argument("--foreground", action="store_true", help="stay in the foreground, log to stderr")
+    start.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    sub.add_parser("stop", help="stop everything, draining in-flight requests")
+    status = sub.add_parser("status", help="what runs, as whom, since when")
+    status.add_argument("--json", action="store_true")
+    sub.add_parser("reload", help="re-read the configuration and replace workers gracefully")
+    sub.add_parser("check", help="validate the configuration and the generated lighttpd config")
+    sub.add_parser("config", help="print the generated lighttpd configuration")
+    for name in ("start", "check", "config"):
+        sub.choices[name].add_argument("--port", type=int, default=None,
+                                       help="listen on this port instead of the configured one")
+    return p
+
+
+COMMANDS = {"setup": cmd_setup, "start": cmd_start, "stop": cmd_stop, "status": cmd_status,
+            "reload": cmd_reload, "check": cmd_check, "config": cmd_config}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    args.farm = (args.farm or default_farm_file()).resolve()
+    if not hasattr(args, "port"):
+        args.port = None
+    quiet = getattr(args, "quiet", False)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s websitectl %(levelname)s: %(message)s" if quiet or
+                        getattr(args, "foreground", False) else "websitectl: %(message)s")
+    try:
+        return COMMANDS[args.command](args)
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        if args.command in ("start", "setup", "reload"):
+            print("nothing was started or changed", file=sys.stderr)
+        return 2
+    except NotRunning as exc:
+        print(str(exc), file=sys.stderr)
+        return 3
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,77 @@
+"""Dropping root for good, and proving it.
+
+Order matters: supplementary groups and the gid can only be changed while still root, so they go
+first; setresuid last, with the saved uid too, so nothing can switch back.
+"""
+import grp
+import logging
+import os
+import pwd
+from dataclasses import dataclass
+
+import prctl
+
+log = logging.getLogger("pycopia_www.privileges")
+
+
+class PrivilegeError(RuntimeError):
+    """The process does not hold the credentials it should; it must not serve."""
+
+
+@dataclass(frozen=True)
+class Credentials:
+    user: str
+    uid: int
+    gid: int
+    groups: tuple[int, ...]
+    home: str
+
+    @classmethod
+    def lookup(cls, user: str, group: str | None = None) -> "Credentials":
+        pw = pwd.getpwnam(user)
+        gid = grp.getgrnam(group).gr_gid if group else pw.pw_gid
+        groups = tuple(sorted(set(os.getgrouplist(user, gid))))
+        return cls(user, pw.pw_uid, gid, groups, pw.pw_dir)
+
+    @classmethod
+    def current(cls) -> "Credentials":
+        uid = os.getuid()
+        pw = pwd.getpwuid(uid)
+        return cls(pw.pw_name, uid, os.getgid(), tuple(sorted(set(os.getgroups()))), pw.pw_dir)
+
+
+def running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
+def drop_to(creds: Credentials) -> None:
+    """Become `creds` for good. Raises PrivilegeError if the drop did not hold."""
+    if creds.uid == 0:
+        log.warning("running as root: user %r is configured for this backend", creds.user)
+    else:
+        os.setgroups(list(creds.groups))
+        os.setresgid(creds.gid, creds.gid, creds.gid)
+        os.setresuid(creds.uid, creds.uid, creds.uid)
+        verify_dropped(creds)
+    # Nothing exec'd from here (setuid binaries, file capabilities) can gain privileges.
+    prctl.set_no_new_privs(1)
+
+
+def verify_dropped(creds: Credentials) -> None:
+    if os.getresuid() != (creds.uid,) * 3 or os.getresgid() != (creds.gid,) * 3:
+        raise PrivilegeError(f"ids are {os.getresuid()}/{os.getresgid()}, expected {creds.uid}/{creds.gid}")
+    if set(os.getgroups()) != set(creds.groups):
+        raise PrivilegeError(f"supplementary groups are {os.getgroups()}, expected {list(creds.groups)}")
+    for regain in (lambda: os.setuid(0), lambda: os.seteuid(0), lambda: os.setgid(0),
+                   lambda: os.setgroups([0])):
+        try:
+            regain()
+        except PermissionError:
+            continue
+        raise PrivilegeError("root could be regained after dropping privileges")
+
+
+def set_process_name(name: str) -> None:
+    """Shown by ps and top, so an operator sees which backend a process belongs to."""
+    prctl.set_name(name[:15])
+    prctl.set_proctitle(name)

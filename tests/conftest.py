@@ -1,0 +1,16 @@
+"""Shared test configuration.
+
+In CI (CI=true) a skipped test is a failure: everything the suite needs is installed by `make test`,
+so a skip there means something that should have been tested was not.
+"""
+import os
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if os.environ.get("CI") != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"CI=true: {len(skipped)} skipped test(s) count as failures", red=True)
+        session.exitstatus = 1

@@ -1,0 +1,183 @@
+"""Test helpers that build a throw-away farm (its own config, ports, directories) and drive it
+through the real websitectl, lighttpd and backends."""
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+WEBSITECTL = [sys.executable, "-m", "pycopia_www.farm.cli"]
+TEST_APPS = Path(__file__).resolve().parent / "apps"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def is_root() -> bool:
+    return os.geteuid() == 0
+
+
+class Farm:
+    """A farm in a fresh directory tree that every backend user can traverse."""
+
+    def __init__(self, backends: dict[str, str], farm_extra: str = ""):
+        self.root = Path(tempfile.mkdtemp(prefix="pwww-test-", dir="/tmp"))
+        os.chmod(self.root, 0o755)
+        (self.root / "etc" / "backends.d").mkdir(parents=True)
+        (self.root / "static").mkdir()
+        (self.root / "static" / "hello.txt").write_text("static hello\n")
+        (self.root / "secret.txt").write_text("outside the static tree\n")
+        for d in (self.root, self.root / "etc", self.root / "static"):
+            os.chmod(d, 0o755)
+        self.port = free_port()
+        self.farm_file = self.root / "etc" / "farm.toml"
+        self.farm_file.write_text(textwrap.dedent(f"""\
+            listen = "127.0.0.1"
+            port = {self.port}
+            lighttpd_conf = "{REPO / 'etc' / 'lighttpd.conf'}"
+            [supervision]
+            backoff_initial = 0.05
+            backoff_max = 0.4
+            give_up_after = 4
+            stable_after = 3.0
+            """) + farm_extra)
+        for name, text in backends.items():
+            self.write_vhost(name, text)
+
+    def write_vhost(self, name: str, text: str) -> None:
+        text = text.replace("@APPS@", str(TEST_APPS))
+        (self.root / "etc" / "backends.d" / f"{name}.toml").write_text(textwrap.dedent(text))
+
+    # ----- websitectl -----
+
+    def ctl(self, *args: str, check: bool = True, timeout: float = 120) -> subprocess.CompletedProcess:
+        proc = subprocess.run([*WEBSITECTL, "--farm", str(self.farm_file), *args], cwd=REPO,
+                              capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"websitectl {' '.join(args)} failed ({proc.returncode}):\n"
+                                 f"{proc.stdout}\n{proc.stderr}\n{self.logs()}")
+        return proc
+
+    def start(self) -> "Farm":
+        self.ctl("setup")
+        self.ctl("start")
+        return self
+
+    def stop(self) -> None:
+        self.ctl("stop", check=False)
+
+    def status(self) -> dict:
+        return json.loads(self.ctl("status", "--json", check=False).stdout)
+
+    def logs(self) -> str:
+        out = []
+        for path in sorted((self.root / "var" / "log").rglob("*.log")) if (self.root / "var").exists() else []:
+            try:
+                out.append(f"--- {path.name}\n" + path.read_text()[-3000:])
+            except OSError:
+                pass
+        return "\n".join(out)
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # ----- HTTP -----
+
+    def request(self, path: str, host: str = "localhost", method: str = "GET", body: bytes | None = None,
+                timeout: float = 10) -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        try:
+            conn.request(method, path, body=body, headers={"Host": host})
+            resp = conn.getresponse()
+            return resp.status, resp.read()
+        finally:
+            conn.close()
+
+    def json(self, path: str, host: str = "localhost") -> dict:
+        status, body = self.request(path, host)
+        assert status == 200, (status, body[:500], self.logs())
+        return json.loads(body)
+
+    def wait_until_serving(self, path: str = "/", host: str = "localhost", within: float = 10.0) -> float:
+        start = time.monotonic()
+        while time.monotonic() - start < within:
+            try:
+                if self.request(path, host, timeout=2)[0] == 200:
+                    return time.monotonic() - start
+            except OSError:
+                pass
+            time.sleep(0.02)
+        raise AssertionError(f"{path} not served within {within}s\n{self.logs()}")
+
+
+class Load:
+    """Background clients hammering a path, counting answers, bounded in time."""
+
+    def __init__(self, farm: Farm, path: str, host: str = "localhost", clients: int = 4,
+                 max_seconds: float = 60.0):
+        self.farm, self.path, self.host = farm, path, host
+        self.ok = 0
+        self.failures: list[str] = []
+        self.times: list[tuple[float, bool]] = []     # (monotonic, ok)
+        self._stop = threading.Event()
+        self._deadline = time.monotonic() + max_seconds
+        self._threads = [threading.Thread(target=self._run, daemon=True) for _ in range(clients)]
+
+    def __enter__(self):
+        for t in self._threads:
+            t.start()
+        time.sleep(0.3)
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        for t in self._threads:
+            t.join(15)
+
+    def _run(self):
+        while not self._stop.is_set() and time.monotonic() < self._deadline:
+            try:
+                status, body = self.farm.request(self.path, self.host, timeout=10)
+                good = status == 200
+                if not good:
+                    self.failures.append(f"HTTP {status}: {body[:100]!r}")
+            except OSError as exc:
+                good = False
+                self.failures.append(f"{type(exc).__name__}: {exc}")
+            with threading.Lock():
+                self.times.append((time.monotonic(), good))
+                self.ok += good
+
+    def longest_outage(self) -> float:
+        """The longest stretch between two successful answers with only failures in it."""
+        longest, last_ok, failing = 0.0, None, False
+        for t, good in sorted(self.times):
+            if good:
+                if failing and last_ok is not None:
+                    longest = max(longest, t - last_ok)
+                last_ok, failing = t, False
+            else:
+                failing = True
+        return longest
+
+
+def kill(pid: int, sig: int = signal.SIGKILL) -> None:
+    os.kill(pid, sig)
+
+
+def proc_ids(pid: int) -> dict:
+    from pycopia_www.farm.procfs import ids
+    return ids(pid)

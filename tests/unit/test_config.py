@@ -1,0 +1,117 @@
+"""Configuration loading: every error names the file, the key and the problem."""
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from pycopia_www.config import ConfigError, load_site
+
+REPO = Path(__file__).resolve().parents[2]
+
+GOOD_FARM = f'lighttpd_conf = "{REPO}/etc/lighttpd.conf"\n'
+GOOD_HOST = """\
+    hosts = ["a.example"]
+    default = true
+    [[backend]]
+    name = "ui"
+    user = "nobody"
+    prefix = "/"
+    app = "handlers.ui.urls"
+    """
+
+
+def make(tmp_path: Path, farm: str = GOOD_FARM, **hosts: str) -> Path:
+    (tmp_path / "etc" / "backends.d").mkdir(parents=True)
+    (tmp_path / "etc" / "farm.toml").write_text(textwrap.dedent(farm))
+    for name, text in (hosts or {"a": GOOD_HOST}).items():
+        (tmp_path / "etc" / "backends.d" / f"{name}.toml").write_text(textwrap.dedent(text))
+    return tmp_path / "etc" / "farm.toml"
+
+
+def error(tmp_path, farm=GOOD_FARM, **hosts) -> ConfigError:
+    with pytest.raises(ConfigError) as info:
+        load_site(make(tmp_path, farm, **hosts))
+    return info.value
+
+
+def test_good_config_loads_with_defaults(tmp_path):
+    site = load_site(make(tmp_path))
+    (b,) = site.backends
+    assert (b.ident, b.user, b.group, b.prefix, b.workers, b.max_requests, b.timeout) == \
+        ("a.ui", "nobody", None, "/", 2, 0, 30.0)
+    assert site.farm.run_dir == tmp_path / "var" / "run"
+    assert site.farm.port == 8080
+
+
+def test_unknown_key_names_file_and_key(tmp_path):
+    e = error(tmp_path, a=GOOD_HOST + 'wokers = 3\n')
+    assert e.file.endswith("backends.d/a.toml") and e.key == "backend[0].wokers"
+    assert "unknown key" in str(e)
+
+
+def test_unknown_farm_key(tmp_path):
+    e = error(tmp_path, farm=GOOD_FARM + "prot = 80\n")
+    assert e.file.endswith("farm.toml") and e.key == "prot"
+
+
+def test_missing_user(tmp_path):
+    e = error(tmp_path, a=GOOD_HOST.replace('    user = "nobody"\n', ""))
+    assert e.key == "backend[0].user" and "missing" in e.problem
+
+
+def test_duplicate_prefix(tmp_path):
+    second = '\n    [[backend]]\n    name = "two"\n    user = "nobody"\n    prefix = "/"\n    app = "x.y"\n'
+    e = error(tmp_path, a=GOOD_HOST + second)
+    assert e.key == "backend[1].prefix" and "duplicate" in e.problem
+
+
+def test_bad_regex(tmp_path):
+    e = error(tmp_path, a=GOOD_HOST.replace('prefix = "/"', "match = '^/(unclosed'"))
+    assert e.key == "backend[0].match" and "regular expression" in e.problem
+
+
+def test_prefix_and_match_are_exclusive(tmp_path):
+    e = error(tmp_path, a=GOOD_HOST.replace('prefix = "/"', "prefix = \"/\"\n    match = '^/x'"))
+    assert e.key == "backend[0].prefix"
+
+
+@pytest.mark.parametrize("prefix", ["/app/", "app", "/a b", "/a/../b"])
+def test_bad_prefixes(tmp_path, prefix):
+    e = error(tmp_path, a=GOOD_HOST.replace('prefix = "/"', f'prefix = "{prefix}"'))
+    assert e.key == "backend[0].prefix"
+
+
+def test_wrong_type(tmp_path):
+    e = error(tmp_path, a=GOOD_HOST + "workers = \"two\"\n")
+    assert e.key == "backend[0].workers" and "integer" in e.problem
+
+
+def test_bad_remote_address(tmp_path):
+    e = error(tmp_path, a=GOOD_HOST + 'addresses = ["10.0.0.1"]\n')
+    assert e.key == "backend[0].addresses[0]"
+
+
+def test_static_directory_must_exist(tmp_path):
+    e = error(tmp_path, a='static = { "/media/" = "nowhere" }\n' + GOOD_HOST)
+    assert e.key == "static.'/media/'" and "not a directory" in e.problem
+
+
+def test_two_defaults(tmp_path):
+    e = error(tmp_path, a=GOOD_HOST, b=GOOD_HOST.replace("a.example", "b.example"))
+    assert e.key == "default" and e.file.endswith("b.toml")
+
+
+def test_host_declared_twice(tmp_path):
+    e = error(tmp_path, a=GOOD_HOST, b=GOOD_HOST.replace("default = true", ""))
+    assert e.key == "hosts[0]" and "a.toml" in e.problem
+
+
+def test_invalid_toml(tmp_path):
+    e = error(tmp_path, a="hosts = [")
+    assert e.file.endswith("a.toml") and "TOML" in e.problem
+
+
+def test_default_host_is_last(tmp_path):
+    site = load_site(make(tmp_path, a=GOOD_HOST, b=GOOD_HOST.replace("a.example", "b.example")
+                          .replace("default = true", "")))
+    assert [v.name for v in site.vhosts] == ["b", "a"]

@@ -114,7 +114,10 @@ def check_backend_can_import(site: Site, b: Backend, python: str) -> None:
     if os.geteuid() == 0 and b.user != "root":
         uid, gid = _ids(b.user, b.group)
         kwargs = dict(user=uid, group=gid, extra_groups=[])
-    code = f"import importlib.util, sys; sys.exit(0 if importlib.util.find_spec({module!r}) else 3)"
+    code = ("import importlib.util, sys\n"
+            f"try:\n    found = importlib.util.find_spec({module!r})\n"
+            "except ModuleNotFoundError:\n    found = None\n"
+            "sys.exit(0 if found else 3)\n")
     proc = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True,
                           cwd="/", timeout=30, **kwargs)
     if proc.returncode == 3:

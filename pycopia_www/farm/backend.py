@@ -6,7 +6,7 @@ drop, so no application code ever runs with more rights than its backend's user.
     python -m pycopia_www.farm.backend SPEC_JSON
 
 SPEC_JSON (written by the supervisor): ident, user, group, app, workers, max_requests, timeout,
-state_dir, debug, listen_fd, ready_fd, drop (whether to drop privileges).
+state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop privileges).
 """
 import importlib
 import json
@@ -18,11 +18,26 @@ import sys
 
 import prctl
 
+from ..config import Backend, FarmSettings
+from . import paths
 from .privileges import Credentials, PrivilegeError, drop_to, set_process_name
 
 EXIT_CONFIG = 78        # EX_CONFIG: the backend cannot run as configured
 
 log = logging.getLogger("pycopia_www.backend")
+
+
+def command(python: str, farm_file, farm: FarmSettings, b: Backend, *, listen_fd: int,
+            ready_fd: int | None, drop: bool) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment that start backend `b` on the inherited `listen_fd`."""
+    state = str(paths.state_path(farm, b))
+    spec = {"ident": b.ident, "user": b.user, "group": b.group, "app": b.app,
+            "workers": b.workers, "max_requests": b.max_requests, "timeout": b.timeout,
+            "debug": b.debug, "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd,
+            "drop": drop}
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": state,
+           "PYCOPIA_WWW_BACKEND": b.ident, "PYCOPIA_WWW_FARM": str(farm_file), **b.environment}
+    return [python, "-m", "pycopia_www.farm.backend", json.dumps(spec)], env
 
 
 def load_app(target: str):
@@ -59,10 +74,12 @@ def main(argv: list[str]) -> int:
     except Exception:
         log.critical("cannot load application %r", spec["app"], exc_info=True)
         return EXIT_CONFIG
+    # The socket's blocking mode is shared with the supervisor and, during a reload, with the old
+    # master: the FastCGI server sets it, nobody else touches it.
     listener = socket.socket(fileno=spec["listen_fd"])
-    listener.setblocking(True)
-    os.write(spec["ready_fd"], b"R")
-    os.close(spec["ready_fd"])
+    if spec["ready_fd"] is not None:
+        os.write(spec["ready_fd"], b"R")
+        os.close(spec["ready_fd"])
     from .fcgi import serve
     log.info("serving %s as uid %d with %d worker(s)", spec["app"], os.getuid(), spec["workers"])
     serve(listener, app, name=ident, workers=spec["workers"], max_requests=spec["max_requests"],

@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..config import ConfigError, Site, load_site
+from ..config import ConfigError, FarmSettings, load_farm, load_site
 from . import lighttpd, paths, procfs
 from .accounts import create_accounts, prepare_directories
 from .checks import check_site
@@ -42,11 +42,11 @@ class NotRunning(Exception):
     pass
 
 
-def ask(site: Site, command: str, timeout: float = 30.0) -> dict:
+def ask(farm: FarmSettings, command: str, timeout: float = 30.0) -> dict:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
-        sock.connect(str(paths.control_socket(site.farm)))
+        sock.connect(str(paths.control_socket(farm)))
         sock.sendall(json.dumps({"command": command}).encode() + b"\n")
         reply = sock.makefile("rb").readline()
     except (FileNotFoundError, ConnectionRefusedError):
@@ -58,9 +58,9 @@ def ask(site: Site, command: str, timeout: float = 30.0) -> dict:
     return json.loads(reply)
 
 
-def running_pid(site: Site) -> int | None:
+def running_pid(farm: FarmSettings) -> int | None:
     try:
-        pid = int(paths.pid_file(site.farm).read_text().split()[0])
+        pid = int(paths.pid_file(farm).read_text().split()[0])
     except (OSError, ValueError, IndexError):
         return None
     return pid if procfs.alive(pid) else None
@@ -99,7 +99,7 @@ def cmd_config(args) -> int:
 def cmd_start(args) -> int:
     from .supervisor import Supervisor, prepare_and_check
     site = load_site(args.farm)
-    pid = running_pid(site)
+    pid = running_pid(site.farm)
     if pid:
         print(f"already running (supervisor pid {pid})", file=sys.stderr)
         return 1
@@ -126,7 +126,7 @@ def cmd_start(args) -> int:
                   file=sys.stderr)
             return 1
         try:
-            status = ask(site, "status", timeout=5)
+            status = ask(site.farm, "status", timeout=5)
         except (NotRunning, OSError):
             time.sleep(0.1)
             continue
@@ -143,14 +143,16 @@ def cmd_start(args) -> int:
     return 1
 
 
+# stop, status and reload need only etc/farm.toml, so they work while etc/backends.d is broken.
+
 def cmd_stop(args) -> int:
-    site = load_site(args.farm)
-    pid = running_pid(site)
+    farm = load_farm(args.farm)
+    pid = running_pid(farm)
     if pid is None:
         print("not running")
         return 0
     try:
-        ask(site, "stop")
+        ask(farm, "stop")
     except (NotRunning, OSError):
         os.kill(pid, 15)
     deadline = time.monotonic() + STOP_TIMEOUT
@@ -164,9 +166,9 @@ def cmd_stop(args) -> int:
 
 
 def cmd_status(args) -> int:
-    site = load_site(args.farm)
+    farm = load_farm(args.farm)
     try:
-        status = ask(site, "status")
+        status = ask(farm, "status")
     except (NotRunning, OSError) as exc:
         if args.json:
             print(json.dumps({"running": False}))
@@ -189,20 +191,50 @@ def cmd_status(args) -> int:
 
 
 def cmd_reload(args) -> int:
-    site = load_site(args.farm)
-    reply = ask(site, "reload", timeout=120)
+    farm = load_farm(args.farm)
+    reply = ask(farm, "reload", timeout=120)
     if not reply["ok"]:
-        print(f"reload refused: {reply['error']}", file=sys.stderr)
-        return 1
+        print(f"configuration error: {reply['error']}\nreload refused; the old configuration "
+              "keeps running", file=sys.stderr)
+        return 2
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        backends = ask(site, "status")["backends"]
+        backends = ask(farm, "status")["backends"]
         if not any(b["reloading"] for b in backends.values()):
             print(f"reloaded (generation {reply['generation']})")
             return 0
         time.sleep(0.1)
     print("reload did not finish in time; see websitectl status", file=sys.stderr)
     return 1
+
+
+def cmd_serve(args) -> int:
+    """Run one backend on a TCP address, in the foreground: the remote half of `addresses`."""
+    import pwd
+    import grp
+    from .backend import command
+    site = load_site(args.farm)
+    try:
+        b = site.backend(args.backend)
+    except KeyError:
+        print(f"no backend {args.backend!r}; known: {', '.join(x.ident for x in site.backends)}",
+              file=sys.stderr)
+        return 2
+    host, _, port = args.listen.rpartition(":")
+    listener = socket.create_server((host.strip("[]"), int(port)), backlog=1024,
+                                    family=socket.AF_INET6 if ":" in host else socket.AF_INET)
+    os.set_inheritable(listener.fileno(), True)
+    state = paths.state_path(site.farm, b)
+    state.mkdir(parents=True, exist_ok=True)
+    if running_as_root():
+        os.chown(state, pwd.getpwnam(b.user).pw_uid,
+                 grp.getgrnam(b.group).gr_gid if b.group else pwd.getpwnam(b.user).pw_gid)
+    else:
+        warn_if_unprivileged()
+    os.chmod(state, 0o700)
+    argv, env = command(sys.executable, args.farm, site.farm, b, listen_fd=listener.fileno(),
+                        ready_fd=None, drop=running_as_root())
+    os.execve(argv[0], argv, env)
 
 
 # ----- plumbing -----------------------------------------------------------------------------
@@ -228,6 +260,9 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("reload", help="re-read the configuration and replace workers gracefully")
     sub.add_parser("check", help="validate the configuration and the generated lighttpd config")
     sub.add_parser("config", help="print the generated lighttpd configuration")
+    serve = sub.add_parser("serve", help="run one backend on a TCP address (for remote backends)")
+    serve.add_argument("backend", help="host.backend, e.g. appliance.ui")
+    serve.add_argument("--listen", required=True, help="host:port")
     for name in ("start", "check", "config"):
         sub.choices[name].add_argument("--port", type=int, default=None,
                                        help="listen on this port instead of the configured one")
@@ -235,7 +270,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"setup": cmd_setup, "start": cmd_start, "stop": cmd_stop, "status": cmd_status,
-            "reload": cmd_reload, "check": cmd_check, "config": cmd_config}
+            "reload": cmd_reload, "check": cmd_check, "config": cmd_config, "serve": cmd_serve}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,7 @@ import prctl
 from ..config import Backend, ConfigError, Site, load_site
 from . import paths, procfs
 from .accounts import prepare_directories
+from .backend import command as backend_command
 from .checks import check_site, lighttpd_binary, write_generated
 from .lighttpd import frontend_group
 from .privileges import running_as_root, set_process_name
@@ -78,6 +79,7 @@ class Supervisor:
         self.port = port
         self.foreground = foreground
         self.as_root = running_as_root()
+        self.me = pwd.getpwuid(os.getuid()).pw_name
         self.python = sys.executable
         self.children: dict[str, Child] = {}
         self.sockets: dict[str, socket.socket] = {}
@@ -289,20 +291,10 @@ class Supervisor:
         farm, b = self.site.farm, child.backend
         listener = self.sockets[b.ident]
         ready_r, ready_w = os.pipe()
-        spec = {
-            "ident": b.ident, "user": b.user, "group": b.group, "app": b.app,
-            "workers": b.workers, "max_requests": b.max_requests, "timeout": b.timeout,
-            "debug": b.debug, "state_dir": str(paths.state_path(farm, b)),
-            "listen_fd": listener.fileno(), "ready_fd": ready_w,
-            "drop": self.as_root,
-        }
-        home = str(paths.state_path(farm, b))
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": home,
-               "PYCOPIA_WWW_BACKEND": b.ident, "PYCOPIA_WWW_FARM": str(self.farm_file),
-               **b.environment}
+        argv, env = backend_command(self.python, self.farm_file, farm, b, listen_fd=listener.fileno(),
+                                    ready_fd=ready_w, drop=self.as_root)
         try:
-            proc = subprocess.Popen([self.python, "-m", "pycopia_www.farm.backend", json.dumps(spec)],
-                                    env=env, pass_fds=(listener.fileno(), ready_w),
+            proc = subprocess.Popen(argv, env=env, pass_fds=(listener.fileno(), ready_w),
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, cwd="/")
         finally:
@@ -416,11 +408,12 @@ class Supervisor:
             child = self.children.get(ident)
             if ident not in self.sockets:
                 self.sockets[ident] = self._bind_socket(b)
+            user = b.user if self.as_root else self.me
             if child is None:
-                child = self.children[ident] = Child(ident, "backend", b.user, backend=b)
+                child = self.children[ident] = Child(ident, "backend", user, backend=b)
                 self._spawn(child)
             else:
-                child.backend, child.user = b, b.user
+                child.backend, child.user = b, user
                 if child.state == "failed" or child.proc is None or child.proc.returncode is not None:
                     child.quick_failures, child.next_start = 0, None
                     self._spawn(child)
@@ -429,7 +422,7 @@ class Supervisor:
         changed = write_generated(site, paths.generated_dir(farm), port=self.port, as_root=self.as_root)
         front = self.children.get("lighttpd")
         if front is None:
-            user = farm.frontend_user if self.as_root else pwd.getpwuid(os.getuid()).pw_name
+            user = farm.frontend_user if self.as_root else self.me
             front = self.children["lighttpd"] = Child("lighttpd", "lighttpd", user)
             self._spawn(front)
         elif front.state == "failed":

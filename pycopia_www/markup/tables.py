@@ -1,0 +1,191 @@
+"""Tables from rows of Python values, built for speed.
+
+The hot path makes one template <tr> per (row length, zebra class) and deep-copies it for each
+row: lxml copies a whole row in C, so Python only touches each cell once, to set its text.
+That, not SubElement per cell, is what keeps a 10,000-cell table near a template engine's time
+(see docs/markup.md, "Where the time goes").
+"""
+from itertools import cycle
+
+from lxml import etree
+
+from .errors import MarkupError
+from .namespace import TAG
+from .text import set_text, xml_safe
+
+
+class TablesMixin:
+    __slots__ = ()
+
+    def add_table(self, rows=(), headings=None, *, formatters=None, zebra=("odd", "even"),
+                  cell_ids=None, row_headings=False, caption=None, **attrs):
+        """A table: optional caption, a <thead> row of `headings`, and a <tbody> of `rows`.
+
+        formatters: per column, a callable value -> text (or node); a sequence aligned with
+            the columns (None = plain str()), or a dict keyed by column index or heading.
+        zebra: classes given to body rows in turn; None for none.
+        cell_ids: None; a prefix ("t" -> id "t-<row>-<col>", counted from 0); or a callable
+            (row, col) -> id.
+        row_headings: make each row's first cell a <th scope="row">.
+        Returns the Table; table.add_row(values) appends more rows the same way.
+        """
+        table = self._add("table", None, attrs, cls=self.table_class)
+        if caption is not None:
+            table._add("caption", caption)
+        table._setup(headings, formatters, zebra, cell_ids, row_headings)
+        if headings:
+            table.add_heading_row(headings)
+        table.add_rows(rows)
+        return table
+
+
+class TableMethods:
+    """The Table node's own methods; container.py combines them with Container as Table."""
+    __slots__ = ()
+
+    def _setup(self, headings, formatters, zebra, cell_ids, row_headings):
+        state = self._state = TableState()
+        state.width = len(headings) if headings else None
+        state.formatters = _column_formatters(formatters, headings)
+        state.zebra = cycle(zebra) if zebra else None
+        state.cell_ids = cell_ids
+        state.row_headings = row_headings
+        state.templates = {}
+        state.row_count = 0
+        state.tbody = None
+
+    def add_heading_row(self, headings, **attrs):
+        """A row of column headings in <thead> (created on first use)."""
+        thead = self.element.find(TAG["thead"])
+        head = (self.child_class(thead, self.document, self.form) if thead is not None
+                else self._add_section_before_body("thead"))
+        row = head._add("tr", None, attrs)
+        for heading in headings:
+            row._add("th", None, {"scope": "col"})._fill(heading)
+        return row
+
+    def _add_section_before_body(self, name):
+        node = self._add(name)
+        tbody = self._state.tbody
+        if tbody is not None:  # thead must precede tbody
+            tbody.addprevious(node.element)
+        return node
+
+    def add_rows(self, rows):
+        """Append body rows (each an iterable of cell values). Returns the table."""
+        state = self._state
+        if state.tbody is None:
+            state.tbody = self._add("tbody").element
+            self.document.clean_subtrees.add(state.tbody)
+        append = state.tbody.append
+        formatters, zebra, ids = state.formatters, state.zebra, state.cell_ids
+        templates = state.templates
+        clean_subtrees = self.document.clean_subtrees
+        check_width = self.document.debug and state.width is not None
+        number = state.row_count - 1
+        # The loop below runs once per row and its inner loop once per cell: keep it flat.
+        for number, row in enumerate(rows, state.row_count):
+            if not isinstance(row, (list, tuple)):
+                row = list(row)
+            if check_width and len(row) > state.width:
+                raise MarkupError(f"row {number} has {len(row)} cells; the table has "
+                                  f"{state.width} headings")
+            key = (len(row), next(zebra) if zebra else None)
+            template = templates.get(key)
+            if template is None:
+                template = self._template(*key)
+            tr = template.__copy__()  # lxml copies the whole row in C; copy.deepcopy adds overhead
+            append(tr)
+            if formatters:
+                _fill_formatted(tr, row, formatters, clean_subtrees)
+            else:
+                for cell, value in zip(tr, row):
+                    if value.__class__ is not str:
+                        value = _cell_value(cell, value, clean_subtrees)
+                        if value is None:
+                            continue
+                    try:
+                        cell.text = value
+                    except ValueError:  # a character XML cannot hold
+                        cell.text = xml_safe(value)
+            if ids is not None:
+                _set_cell_ids(tr, number, ids)
+        state.row_count = number + 1
+        return self
+
+    def add_row(self, values, **attrs):
+        """Append one body row; returns its <tr> node (attrs are set on it)."""
+        self.add_rows((values,))
+        self.document.clean_subtrees.discard(self._state.tbody)  # the caller may add to it
+        row = self.child_class(self._state.tbody[-1], self.document, self.form)
+        if attrs:
+            row.set_attributes(**attrs)
+        return row
+
+    def _template(self, width, zebra_class):
+        """The row to copy for rows of this width and class, built through the checked path
+        (so debug mode validates it once)."""
+        scratch = self.child_class(etree.Element(TAG["tbody"]), self.document, self.form)
+        row = scratch._add("tr", None, {"class_": zebra_class})
+        row.element.text = ""  # a row of no cells is invalid, but never <tr/>
+        for column in range(width):
+            if column == 0 and self._state.row_headings:
+                cell = row._add("th", None, {"scope": "row"})
+            else:
+                cell = row._add("td")
+            cell.element.text = ""  # so no copy is ever an empty <td/>
+        self._state.templates[width, zebra_class] = row.element
+        return row.element
+
+
+def _column_formatters(formatters, headings):
+    if not formatters:
+        return None
+    if isinstance(formatters, dict):
+        names = list(headings or ())
+        width = max([key if isinstance(key, int) else names.index(key) for key in formatters]) + 1
+        by_index = [None] * width
+        for key, formatter in formatters.items():
+            by_index[key if isinstance(key, int) else names.index(key)] = formatter
+        return by_index
+    return list(formatters)
+
+
+def _fill_formatted(tr, row, formatters, clean_subtrees):
+    for column, (cell, value) in enumerate(zip(tr, row)):
+        formatter = formatters[column] if column < len(formatters) else None
+        if formatter is not None:
+            value = formatter(value)
+        if value.__class__ is not str:
+            value = _cell_value(cell, value, clean_subtrees)
+            if value is None:
+                continue
+        set_text(cell, value)
+
+
+def _cell_value(cell, value, clean_subtrees):
+    """Text for a non-string cell value, or None once a node has been placed in the cell."""
+    if value is None:
+        return None
+    element = getattr(value, "element", None)
+    if isinstance(element, etree._Element):
+        cell.append(element)
+        clean_subtrees.discard(cell.getparent().getparent())  # the node may hold empty elements
+        return None
+    return str(value)
+
+
+def _set_cell_ids(tr, row_number, ids):
+    for column, cell in enumerate(tr):
+        if callable(ids):
+            cell_id = ids(row_number, column)
+        else:
+            cell_id = f"{ids}-{row_number}-{column}"
+        if cell_id is not None:
+            cell.set("id", str(cell_id))
+
+
+class TableState:
+    """What add_row needs to carry on the way add_table started."""
+    __slots__ = ("width", "formatters", "zebra", "cell_ids", "row_headings", "templates",
+                 "row_count", "tbody")

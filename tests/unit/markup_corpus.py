@@ -124,3 +124,17 @@ def page_raw(cls):
 
 PAGES = [page_text, page_links_and_images, page_scripts, page_lists, page_tables, page_form,
          page_raw]
+
+
+# -- helpers for the markup tests: read a page back the way a browser in XML mode would --------
+
+def parse(document):
+    """The serialised document parsed back (lxml root element)."""
+    from lxml import etree
+    return etree.fromstring(document.to_bytes(), etree.XMLParser(resolve_entities=False))
+
+
+def xpath(document_or_root, path):
+    """Elements matching `path`, where "h:" is the XHTML namespace prefix."""
+    root = document_or_root if hasattr(document_or_root, "xpath") else parse(document_or_root)
+    return root.xpath(path, namespaces={"h": "http://www.w3.org/1999/xhtml"})

@@ -1,0 +1,97 @@
+"""Tables from rows: headings, formatters, zebra classes, cell ids, nodes in cells."""
+import pytest
+
+from pycopia_www.markup import HTML5Document, MarkupError, XHTMLDocument
+
+from markup_corpus import parse, xpath
+
+
+def cells(root, row):
+    return [cell.text or "" for cell in xpath(root, f"//h:tbody/h:tr[{row}]/*")]
+
+
+def test_rows_and_headings():
+    doc = XHTMLDocument("t")
+    table = doc.add_table([[1, "a<b"], (2, None), iter([3.5, "c"])], ["Num", "Text"],
+                          caption="Numbers")
+    assert table.name == "table"
+    root = parse(doc)
+    assert xpath(root, "//h:caption/text()") == ["Numbers"]
+    assert xpath(root, "//h:thead/h:tr/h:th/text()") == ["Num", "Text"]
+    assert xpath(root, "//h:thead/h:tr/h:th/@scope") == ["col", "col"]
+    assert cells(root, 1) == ["1", "a<b"]
+    assert cells(root, 2) == ["2", ""]
+    assert cells(root, 3) == ["3.5", "c"]
+    assert b"<td></td>" in doc.to_bytes()
+
+
+def test_zebra_classes_cycle_and_continue_across_add_row():
+    doc = XHTMLDocument("t")
+    table = doc.add_table([["a"], ["b"], ["c"]], zebra=("one", "two", "three"))
+    table.add_row(["d"])
+    table.add_rows([["e"]])
+    assert xpath(doc, "//h:tbody/h:tr/@class") == ["one", "two", "three", "one", "two"]
+    plain = XHTMLDocument("t")
+    plain.add_table([["a"], ["b"]], zebra=None)
+    assert xpath(plain, "//h:tr/@class") == []
+
+
+def test_formatters_by_position_by_heading_and_by_index():
+    rows = [[1, 2.5, "x"], [2, 10, "y"]]
+    doc = XHTMLDocument("t")
+    doc.add_table(rows, ["N", "Price", "Name"], formatters={"Price": "{:.2f} EUR".format,
+                                                            2: str.upper})
+    doc.add_table(rows, formatters=[None, lambda value: f"<{value}>"])
+    root = parse(doc)
+    assert cells(root, 1) == ["1", "2.50 EUR", "X", "1", "<2.5>", "x"]  # both tables' row 1
+    assert cells(root, 2) == ["2", "10.00 EUR", "Y", "2", "<10>", "y"]
+
+
+def test_cell_ids_from_prefix_or_callable_and_row_headings():
+    doc = XHTMLDocument("t")
+    table = doc.add_table([["a", "b"]], cell_ids="t", row_headings=True)
+    table.add_row(["c", "d"])
+    doc.add_table([["e"]], cell_ids=lambda row, column: f"x{row}_{column}")
+    root = parse(doc)
+    assert xpath(root, "//h:table[1]//h:tbody//@id") == ["t-0-0", "t-0-1", "t-1-0", "t-1-1"]
+    assert xpath(root, "//h:table[1]//h:tbody/h:tr/h:th/@scope") == ["row", "row"]
+    assert xpath(root, "//h:table[2]//h:td/@id") == ["x0_0"]
+
+
+def test_nodes_in_cells_and_empty_elements_inside_them():
+    doc = HTML5Document("t")
+    link = doc.new_anchor("/x", "x")
+    empty = doc.new_span()
+    doc.add_table([[link, empty]])
+    root = parse(doc)
+    assert xpath(root, "//h:td/h:a/@href") == ["/x"]
+    assert b"<td><span></span></td>" in doc.to_bytes()
+
+
+def test_heading_row_added_later_still_precedes_the_body():
+    doc = XHTMLDocument("t")
+    table = doc.add_table([["a"]])
+    table.add_heading_row(["late"])
+    root = parse(doc)
+    assert [child.tag.split("}")[1] for child in xpath(root, "//h:table")[0]] == ["thead", "tbody"]
+
+
+def test_unsafe_characters_in_cells_are_replaced():
+    doc = XHTMLDocument("t")
+    doc.add_table([["a\x00b"]], formatters=[lambda value: value + "\x02"])
+    doc.add_table([["c\x0bd"]])
+    root = parse(doc)
+    assert xpath(root, "//h:td/text()") == ["a\ufffdb\ufffd", "c\ufffdd"]
+
+
+def test_debug_mode_rejects_rows_wider_than_the_headings():
+    doc = XHTMLDocument("t", debug=True)
+    with pytest.raises(MarkupError, match="2 cells"):
+        doc.add_table([["a", "b"]], ["only"])
+    XHTMLDocument("t").add_table([["a", "b"]], ["only"])  # not checked outside debug mode
+
+
+def test_rows_of_different_widths():
+    doc = XHTMLDocument("t")
+    doc.add_table([["a"], ["b", "c", "d"], ["e", "f"]])
+    assert [len(row) for row in xpath(doc, "//h:tbody/h:tr")] == [1, 3, 2]

@@ -91,7 +91,19 @@ class Farm:
         return "\n".join(out)
 
     def cleanup(self) -> None:
+        """Stop the farm; if websitectl cannot (a test broke its config), kill the supervisor."""
         self.stop()
+        pid_file = self.root / "var" / "run" / "websitectl.pid"
+        if pid_file.exists():
+            pid = int(pid_file.read_text())
+            try:
+                os.kill(pid, signal.SIGTERM)
+                for _ in range(200):
+                    os.kill(pid, 0)
+                    time.sleep(0.05)
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         shutil.rmtree(self.root, ignore_errors=True)
 
     # ----- HTTP -----

@@ -8,7 +8,7 @@ a list/tuple/set of classes is joined with spaces, anything else is str()-ed. lx
 value on output.
 """
 from .namespace import XML_NS
-from .text import xml_safe
+from .text import clean_text
 
 _XML_ATTRIBUTES = {"xml_lang": "{%s}lang" % XML_NS, "xml_space": "{%s}space" % XML_NS}
 _names = dict(_XML_ATTRIBUTES)
@@ -34,8 +34,8 @@ def attribute_value(name, value):
     if value is True:
         return display_name(name)
     if isinstance(value, str):
-        return xml_safe(value)
+        return clean_text(value)
     if isinstance(value, (list, tuple, set, frozenset)):
         items = sorted(value) if isinstance(value, (set, frozenset)) else value
-        return xml_safe(" ".join(str(item) for item in items))
-    return xml_safe(str(value))
+        return clean_text(" ".join(str(item) for item in items))
+    return clean_text(str(value))

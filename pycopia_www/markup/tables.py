@@ -11,7 +11,7 @@ from lxml import etree
 
 from .errors import MarkupError
 from .namespace import TAG
-from .text import set_text, xml_safe
+from .text import clean_text, set_text
 
 
 class TablesMixin:
@@ -104,10 +104,9 @@ class TableMethods:
                         value = _cell_value(cell, value, clean_subtrees)
                         if value is None:
                             continue
-                    try:
-                        cell.text = value
-                    except ValueError:  # a character XML cannot hold
-                        cell.text = xml_safe(value)
+                    if not (value.isascii() and value.isprintable()):
+                        value = clean_text(value)  # see text.py: inlined, it runs per cell
+                    cell.text = value
             if ids is not None:
                 _set_cell_ids(tr, number, ids)
         state.row_count = number + 1

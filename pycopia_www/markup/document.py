@@ -45,10 +45,12 @@ class Document:
         self.root = etree.Element(TAG["html"], nsmap={None: XHTML_NS})
         self.root.set("lang", lang)
         self.root.set("{%s}lang" % XML_NS, lang)
-        self.head = Container(etree.SubElement(self.root, TAG["head"]), self)
+        # Elements, not nodes: a node refers to its document, and a cycle would leave every
+        # page to the cyclic garbage collector instead of freeing it when the last use ends.
+        self._head = etree.SubElement(self.root, TAG["head"])
         self._add_charset()
-        self._title = self.head._add("title", title)
-        self.body = Container(etree.SubElement(self.root, TAG["body"]), self)
+        self._title = self.head._add("title", title).element
+        self._body = etree.SubElement(self.root, TAG["body"])
         for href in stylesheets:
             self.add_stylesheet(href)
         for src in scripts:
@@ -58,6 +60,14 @@ class Document:
 
     def _add_charset(self):
         raise NotImplementedError
+
+    @property
+    def head(self):
+        return Container(self._head, self)
+
+    @property
+    def body(self):
+        return Container(self._body, self)
 
     # Tk-style: doc.add_section(...) is doc.body.add_section(...).
     def __getattr__(self, name):
@@ -69,12 +79,12 @@ class Document:
 
     @property
     def title(self):
-        return self._title.element.text or ""
+        return self._title.text or ""
 
     @title.setter
     def title(self, text):
-        self._title.element.text = None
-        self._title.add_text(text)
+        self._title.text = None
+        Container(self._title, self).add_text(text)
 
     def add_meta(self, **attrs):
         """A <meta>: add_meta(name="description", content="...")."""
@@ -149,7 +159,7 @@ class Document:
     def to_bytes(self):
         """The whole page, doctype first, in the document's encoding."""
         for script in self._body_scripts:  # keep body scripts last
-            self.body.element.append(script)
+            self._body.append(script)
         if self.debug:
             self.dialect.check_complete(self.root)
         return to_bytes(self.root, self.dialect.doctype, self.dialect.void_tags, self.encoding,

@@ -1,5 +1,7 @@
 """Documents: head contents, escaping, inline scripts, serialisation, negotiation, URLs."""
+import gc
 import re
+import weakref
 
 import html5lib
 import pytest
@@ -260,3 +262,21 @@ def test_render_returns_body_and_negotiated_content_type():
     assert rendered.body == doc.to_bytes() == bytes(doc)
     body, content_type = doc.render(None)
     assert content_type == "text/html; charset=utf-8"
+
+
+def test_a_finished_page_is_freed_without_the_cycle_collector():
+    # Nodes point at their document; the document must not point back at nodes, or every page
+    # (and its whole lxml tree) would wait for a garbage collection run.
+    gc.disable()
+    try:
+        doc = XHTMLDocument("t", csrf_token="x")
+        form = doc.add_section("s").add_form(action="/a")
+        form.add_textinput("a", "A")
+        table = doc.add_table([[1]], ["h"])
+        table.add_row([2])
+        doc.to_bytes()
+        alive = weakref.ref(doc)
+        del doc, form, table
+        assert alive() is None
+    finally:
+        gc.enable()

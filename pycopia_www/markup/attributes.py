@@ -39,3 +39,10 @@ def attribute_value(name, value):
         items = sorted(value) if isinstance(value, (set, frozenset)) else value
         return clean_text(" ".join(str(item) for item in items))
     return clean_text(str(value))
+
+
+def class_names(value):
+    """A class_= value (None, "a b" or an iterable of names) as a list of names."""
+    if value is None:
+        return []
+    return value.split() if isinstance(value, str) else list(value)

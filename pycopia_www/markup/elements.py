@@ -1,4 +1,5 @@
 """Text and structure: sections, headings, paragraphs, phrases, links, images."""
+from .attributes import class_names
 from .errors import MarkupError
 
 
@@ -11,7 +12,7 @@ class ElementsMixin:
         in XHTML 1.0 (which has no section element)."""
         tag = self.document.dialect.section_tag
         if tag == "div":
-            attrs["class_"] = ["section", *_as_list(attrs.get("class_"))]
+            attrs["class_"] = ["section", *class_names(attrs.get("class_"))]
         return self._add(tag, None, dict(attrs, id=id))
 
     def add_div(self, text=None, **attrs):
@@ -58,10 +59,3 @@ class ElementsMixin:
     def add_rule(self, **attrs):
         return self._add("hr", None, attrs)
 
-
-def _as_list(value):
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return value.split()
-    return list(value)

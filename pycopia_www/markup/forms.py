@@ -13,9 +13,10 @@ form's `errors` dict (field name -> message or list of messages; key None for th
 import re
 from collections.abc import Mapping
 
+from .attributes import class_names
 from .errors import MarkupError
 from .namespace import TAG
-from .settings import CSRF_FIELD, get_csrf_provider
+from .settings import get_csrf_provider
 
 _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_.-]")
 _YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -54,8 +55,10 @@ class FormsMixin:
             if token is None and csrf_token is DEFAULT:
                 provider = get_csrf_provider()
                 token = provider() if provider else None
-            if token:
-                form.add_hidden(self.document.csrf_field, token)
+            if token:  # not add_hidden: submitted values must never replace the token
+                host = form._inline_host("hidden-fields")
+                host._add("input", None, {"type": "hidden", "name": self.document.csrf_field,
+                                          "value": token})
         messages = _messages(form.form.errors.get(None))
         if messages:
             box = form._add("ul", None, {"class_": "errors"})
@@ -199,7 +202,7 @@ class FormsMixin:
         value = self._current(name, value)
         if type in self.document.dialect.input_types:
             return self._input_field(type, name, label, value, {**attrs, **html5_only})
-        classes = [type, *_as_class_list(attrs.pop("class_", None))]
+        classes = [type, *class_names(attrs.pop("class_", None))]
         return self._input_field("text", name, label, value, dict(attrs, class_=classes))
 
     def _add_error_message(self, name):
@@ -254,12 +257,6 @@ def _as_set(value):
     if isinstance(value, (list, tuple, set, frozenset)):
         return {str(each) for each in value}
     return {str(value)}
-
-
-def _as_class_list(value):
-    if value is None:
-        return []
-    return value.split() if isinstance(value, str) else list(value)
 
 
 def _matches(current, value):

@@ -216,3 +216,9 @@ def test_choice_groups_only_in_selects():
     _, form = new_form()
     with pytest.raises(markup.MarkupError, match="option groups"):
         form.add_radios("r", "R", {"group": ["a", "b"]})
+
+
+def test_submitted_values_never_replace_the_token():
+    doc = XHTMLDocument("t", csrf_token="fresh")
+    doc.add_form(action="/a", values={markup.CSRF_FIELD: "stale-from-request"})
+    assert csrf_values(doc) == ["fresh"]

@@ -1,0 +1,47 @@
+"""The dispatcher: the innermost layer of a backend's application.
+
+It matches the path below the backend's prefix (PATH_INFO, as lighttpd passes it) against the
+backend's routes in order, imports the handler on first use, calls it, and turns what it returns
+(or raises) into a Response. 404 when no route matches or a parameter does not convert; 405 with
+Allow for a method the handler does not answer; 500 for anything else that escapes.
+"""
+from .errorpages import ErrorPages
+from .errors import HTTPError, NotFound
+from .handlers import Handler
+from .request import Request
+from .response import to_response
+
+
+class Dispatcher:
+    def __init__(self, placed_routes, errors: ErrorPages, make_request):
+        self._routes = tuple((p.route.regex.match, p.route) for p in placed_routes)
+        self._handlers: dict[int, Handler] = {}
+        self.errors = errors
+        self.make_request = make_request
+
+    def handle(self, request: Request):
+        try:
+            path = request.path_info
+            for match, route in self._routes:
+                m = match(path)
+                if m is not None:
+                    break
+            else:
+                raise NotFound()
+            request.route = route
+            if route.options:
+                request.limits = request.limits.with_options(route.options)
+            handler = self._handlers.get(id(route))
+            if handler is None:
+                handler = self._handlers[id(route)] = Handler(route)
+            response = to_response(handler(request, m.groupdict()), request)
+        except HTTPError as error:
+            return self.errors.render(request, error)
+        except Exception as exc:
+            return self.errors.internal(request, exc)
+        if request.method == "HEAD":
+            response.without_body()
+        return response
+
+    def __call__(self, environ, start_response):
+        return self.handle(self.make_request(environ))(environ, start_response)

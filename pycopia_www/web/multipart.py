@@ -13,7 +13,9 @@ CHUNK = 64 * 1024
 MAX_PART_HEADER = 8 * 1024
 MAX_PREAMBLE = 64 * 1024
 _BOUNDARY = re.compile(r"^[0-9A-Za-z'()+_,\-./:=? ]{0,69}[0-9A-Za-z'()+_,\-./:=?]$")
-_PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("(?:[^"\\]|\\.)*"|[^;]*)')
+# Quoted values are taken literally: browsers do not backslash-escape (they send '"' as %22),
+# and old ones send Windows paths full of backslashes.
+_PARAM = re.compile(r';\s*([^\s=;]+)\s*=\s*("[^"]*"|[^;]*)')
 
 
 class UploadedFile:
@@ -91,7 +93,7 @@ def parse_header_params(value: str) -> tuple[str, dict[str, str]]:
     for m in _PARAM.finditer(";" + rest):
         key, raw = m.group(1).lower(), m.group(2).strip()
         if raw.startswith('"'):
-            raw = re.sub(r"\\(.)", r"\1", raw[1:-1])
+            raw = raw[1:-1]
         params[key] = raw
     return kind.strip().lower(), params
 

@@ -126,9 +126,10 @@ class Redirect(Response):
     def __init__(self, location: str, status: int = 302, *, query=None, headers=None):
         if status not in REDIRECT_STATUSES:
             raise ValueError(f"a redirect status is one of {sorted(REDIRECT_STATUSES)}, not {status}")
+        # Quoting also turns a backslash into %5C: browsers read "/\\host" like "//host".
         location = quote(location, safe=_LOCATION_SAFE)
-        if location.startswith("//") or location.startswith("/\\"):
-            # Browsers read these as another host: an open redirect waiting to happen.
+        if location.startswith("//"):
+            # Browsers read this as another host: an open redirect waiting to happen.
             raise ValueError(f"refusing a scheme-relative redirect to {location!r}")
         if query:
             pairs = query.items() if hasattr(query, "items") else query

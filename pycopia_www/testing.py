@@ -77,25 +77,30 @@ class Client:
 
     @classmethod
     def for_site(cls, site: Site | str | Path, host: str | None = None, **kw) -> "Client":
-        """Every backend of one virtual host (default: the default one), chosen per request the
-        way lighttpd chooses; applications are built on first use."""
+        """Every backend of every virtual host, chosen per request the way lighttpd chooses (by
+        the Host, then by path); `host` is the default Host (the default virtual host's first
+        name). Applications are built on first use."""
         site = site if isinstance(site, Site) else load_site(Path(site))
         url_map = UrlMap.from_site(site)
-        urls = url_map.vhost(host) if host else url_map.default
         apps: dict[str, object] = {}
 
-        def route(path_info_full: str):
-            where = urls.resolve(path_info_full)
+        def route(path: str, host: str):
+            try:
+                urls = url_map.vhost(host)
+            except LookupError:
+                urls = url_map.default          # lighttpd's else-branch: the default host
+            where = urls.resolve(path)
             if where.static is not None:
-                return ("static", urls.vhost.static[where.static], path_info_full[len(where.static):])
+                return ("static", urls.vhost.static[where.static], path[len(where.static):])
             if where.backend is None:
                 return None
             b = where.backend
             if b.ident not in apps:
                 apps[b.ident] = build_app(site, b, url_map=url_map)
-            return (apps[b.ident],) + _split(b, path_info_full)
+            return (apps[b.ident],) + _split(b, path)
 
-        return cls(None, route=route, host=host or (urls.vhost.hosts[0] if urls.vhost.hosts else "localhost"),
+        default = url_map.default.vhost
+        return cls(None, route=route, host=host or (default.hosts[0] if default.hosts else "localhost"),
                    **kw)
 
     # -- requests -------------------------------------------------------------------------------
@@ -148,9 +153,9 @@ class Client:
         raw_path = unquote_to_bytes(parts.path or "/")
         path = raw_path.decode("latin-1")
         try:
-            routed = self._route(raw_path.decode("utf-8"))
+            routed = self._route(raw_path.decode("utf-8"), host)
         except UnicodeDecodeError:
-            routed = self._route(path)
+            routed = self._route(path, host)
         if routed is None:
             return TestResponse("404 Not Found", Headers(), b"no backend for this path\n")
         if routed[0] == "static":
@@ -190,7 +195,8 @@ class Client:
 
     def call(self, environ: dict) -> TestResponse:
         """Call the application with an environ you built yourself (for malformed requests)."""
-        app = self._route(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))[0]
+        app = self._route(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
+                          environ.get("HTTP_HOST", self.host).rsplit(":", 1)[0])[0]
         return self._call(app, environ)
 
     def _call(self, app, environ) -> TestResponse:
@@ -246,7 +252,7 @@ def _split(backend, path: str) -> tuple[str, str]:
 def _single_backend_route(app):
     backend = app.backend
 
-    def route(path: str):
+    def route(path: str, host: str):
         if backend.prefix and backend.prefix != "/" and not (
                 path == backend.prefix or path.startswith(backend.prefix + "/")):
             raise ValueError(f"{path!r} is not below the prefix {backend.prefix!r} of {backend.ident}")

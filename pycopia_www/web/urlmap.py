@@ -104,19 +104,23 @@ class VhostUrls:
                     frozenset({url})) for url in vhost.static]
         self.by_name: dict[str, tuple[ReverseEntry, ...]] = {}
         self.by_target: dict[str, tuple[ReverseEntry, ...]] = {}
-        self.entries: list[ReverseEntry] = []
         self._check_names()
+        built: dict[int, ReverseEntry] = {}
         for position, (b, captures, _) in enumerate(self._order):
             before = statics + [(f"goes to backend {o.ident} first", c, p)
                                 for o, c, p in self._order[:position]]
             own = None if b.prefix == "/" else captures
             routes = placed.get(b.ident, [])
             for i, pl in enumerate(routes):
-                entry = ReverseEntry(pl, routes[:i], before, own)
-                self.entries.append(entry)
-                self.by_target[pl.key] = self.by_target.get(pl.key, ()) + (entry,)
-                if pl.route.name is not None:
-                    self.by_name[pl.route.name] = (entry,)
+                built[id(pl)] = ReverseEntry(pl, routes[:i], before, own)
+        # Declaration order: a handler routed several times is reversed to its first route that
+        # fits the parameters, as the route tables read from top to bottom.
+        self.entries = [built[id(pl)] for b in vhost.backends for pl in placed.get(b.ident, ())]
+        for entry in self.entries:
+            pl = entry.placed
+            self.by_target[pl.key] = self.by_target.get(pl.key, ()) + (entry,)
+            if pl.route.name is not None:
+                self.by_name[pl.route.name] = (entry,)
         self._object_keys: dict = {}
 
     def _check_names(self) -> None:

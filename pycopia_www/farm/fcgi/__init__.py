@@ -1,0 +1,58 @@
+"""The FastCGI server: a prefork pool of worker processes serving one WSGI application.
+
+    serve(listen_sock, app, name="ui", workers=2, max_requests=0, request_timeout=30.0)
+
+See docs/fastcgi.md for the behaviour and docs/performance.md for the measurements.
+"""
+import logging
+import os
+import socket
+
+from .master import Master
+from .settings import Pool
+
+RECORD_IO_ENV = "PWWW_FCGI_RECORD_IO"
+
+
+def record_io_class(choice=None):
+    """The record reader/writer: ours ("lean", the default) or flup's ("flup")."""
+    choice = choice or os.environ.get(RECORD_IO_ENV) or "lean"
+    if choice == "lean":
+        from .records import RecordIO
+        return RecordIO
+    if choice == "flup":
+        from .flupio import FlupRecordIO
+        return FlupRecordIO
+    raise ValueError(f"{RECORD_IO_ENV}={choice!r}: expected 'lean' or 'flup'")
+
+
+def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
+          max_requests: int = 0, request_timeout: float = 30.0,
+          log: logging.Logger | None = None) -> None:
+    """Run the prefork master in the calling process until SIGTERM/SIGINT, then drain and return.
+
+    listen_sock is a bound, listening stream socket (AF_UNIX, AF_INET or AF_INET6) that may be
+    shared with another master during a reload. It is left open and its path is not touched, but
+    it is switched to non-blocking mode (which its other holders see too) and its backlog is
+    raised to SOMAXCONN, so that connections wait there rather than being refused when every
+    worker is busy. Must be called from the main thread: it installs signal handlers for
+    SIGTERM, SIGINT and SIGCHLD while it runs and restores the previous ones on return.
+    """
+    if listen_sock.type != socket.SOCK_STREAM:
+        raise ValueError("serve() needs a stream socket")
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    if max_requests < 0:
+        raise ValueError(f"max_requests must be 0 (never) or positive, not {max_requests}")
+    if not request_timeout > 0:
+        raise ValueError(f"request_timeout must be positive, not {request_timeout}")
+    log = log or logging.getLogger(f"pycopia_www.farm.fcgi.{name}")
+    listen_sock.listen(socket.SOMAXCONN)
+    listen_sock.setblocking(False)
+    values = {"FCGI_MAX_CONNS": str(workers), "FCGI_MAX_REQS": str(workers),
+              "FCGI_MPXS_CONNS": "0"}
+    Master(Pool(listen_sock, app, name, workers, max_requests, float(request_timeout), log,
+                record_io_class(), values)).run()
+
+
+__all__ = ["serve"]

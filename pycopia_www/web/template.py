@@ -155,15 +155,26 @@ MAX_PREFIXES = 32
 def required_prefixes(regex: re.Pattern) -> frozenset[str]:
     """Strings one of which begins every string `regex` matches (with re.match). {""} when
     nothing useful is known. Used to skip, at build time, routes that cannot capture a URL."""
+    return path_shape(regex)[0]
+
+
+def path_shape(regex: re.Pattern) -> tuple[frozenset[str], bool]:
+    """(prefixes as for required_prefixes, exact): exact means the regex matches exactly those
+    strings and nothing longer (a literal, or a few, anchored at the end: r"^/$")."""
     if regex.flags & re.IGNORECASE:
-        return frozenset({""})
+        return frozenset({""}), False
     try:
-        tree = sre_parse.parse(regex.pattern, regex.flags & ~re.UNICODE)
+        items = list(sre_parse.parse(regex.pattern, regex.flags & ~re.UNICODE))
     except re.error:
-        return frozenset({""})
-    prefixes, _ = _prefixes(list(tree), {""})
+        return frozenset({""}), False
+    ends = bool(items) and items[-1][0] is C.AT and items[-1][1] in _END
+    while items and items[-1][0] is C.AT and items[-1][1] in _END:
+        items.pop()
+    prefixes, complete = _prefixes(items, {""})
+    if complete and ends:
+        return frozenset(prefixes), True
     # "/data" already covers "/data/": keep the shortest.
-    return frozenset(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes))
+    return frozenset(p for p in prefixes if not any(p != q and p.startswith(q) for q in prefixes)), False
 
 
 def _prefixes(items, current: set[str]) -> tuple[set[str], bool]:
@@ -195,6 +206,9 @@ def _prefixes(items, current: set[str]) -> tuple[set[str], bool]:
     return current, True
 
 
-def may_share_prefix(prefixes: frozenset[str], leading: str) -> bool:
-    """Whether a string starting with `leading` may start with one of `prefixes`."""
+def may_share_prefix(prefixes: frozenset[str], leading: str, exact: bool = False) -> bool:
+    """Whether a string starting with `leading` may start with one of `prefixes` (or, when
+    `exact`, be one of them)."""
+    if exact:
+        return any(p.startswith(leading) for p in prefixes)
     return any(p.startswith(leading) or leading.startswith(p) for p in prefixes)

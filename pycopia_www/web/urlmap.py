@@ -13,16 +13,16 @@ import re
 import sys
 from copy import copy
 from dataclasses import dataclass, field
-from urllib.parse import quote, urlencode
 
 from ..config import Backend, ConfigError, Site, VirtualHost
 from ..urls import Route, RouteModule, canonical_target, load_routes, show_pattern
 from .convert import to_text
-from .reverse import Failed, NoReverseMatch, ReverseEntry
-from .template import required_prefixes
+from .reverse import Failed, NoReverseMatch, ReverseEntry, percent_encode, percent_table
+from .template import path_shape
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
-_FRAGMENT_SAFE = "/?:@!$&'()*+,;=-._~"
+_FRAGMENT_TABLE = percent_table("/?:@!$&'()*+,;=-._~")
+_QUERY_TABLE = percent_table("-._~")
 _USABLE_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\])$")
 
 
@@ -74,12 +74,14 @@ def first_match(placed_routes, path_info: str):
 
 
 def _backend_capture(b: Backend):
+    """(captures(full_path), path_shape) of a backend in lighttpd's routing."""
     if b.match is not None:
-        return re.compile(b.match).search, required_prefixes(re.compile(b.match))
+        regex = re.compile(b.match)
+        return regex.search, path_shape(regex)
     if b.prefix == "/":
-        return (lambda path: True), frozenset({""})
+        return (lambda path: True), (frozenset({""}), False)
     p, below = b.prefix, b.prefix + "/"
-    return (lambda path: path == p or path.startswith(below)), frozenset({p})
+    return (lambda path: path == p or path.startswith(below)), (frozenset({p}), False)
 
 
 def routing_order(vhost: VirtualHost) -> list[Backend]:
@@ -101,7 +103,7 @@ class VhostUrls:
         self.origin = origin                    # (scheme, host, port) for external URLs
         self._order = [(b, *_backend_capture(b)) for b in routing_order(vhost)]
         statics = [(f"goes to the static directory {url} first", (lambda path, u=url: path.startswith(u)),
-                    frozenset({url})) for url in vhost.static]
+                    (frozenset({url}), False)) for url in vhost.static]
         self.by_name: dict[str, tuple[ReverseEntry, ...]] = {}
         self.by_target: dict[str, tuple[ReverseEntry, ...]] = {}
         self._check_names()
@@ -168,23 +170,29 @@ class VhostUrls:
             except LookupError:
                 raise NoReverseMatch(target, params, [], f"unknown virtual host {_host!r}") from None
             _external = True
-        entries = urls._entries_for(target)
+        try:
+            entries = urls.by_name.get(target) or urls._entries_for(target)
+        except TypeError:       # an unhashable callable
+            entries = urls._entries_for(target)
         if entries is None:
             raise NoReverseMatch(target, params, [], f"no route is named so or has this handler "
                                                      f"in virtual host {urls.vhost.name!r}")
         for entry in entries:
-            if params.keys() == entry.names:
-                try:
-                    path = entry.build(params)
-                    break
-                except Failed:
-                    pass
+            try:
+                path = entry.build(params)
+                break
+            except Failed:
+                pass
         else:
             raise NoReverseMatch(target, params, self._reasons(entries, params))
-        if _query:
-            path += "?" + _encode_query(_query)
-        if _fragment is not None:
-            path += "#" + quote(str(_fragment), safe=_FRAGMENT_SAFE)
+        if _query or _fragment is not None:
+            try:
+                if _query:
+                    path += "?" + _encode_query(_query)
+                if _fragment is not None:
+                    path += "#" + percent_encode(str(_fragment), _FRAGMENT_TABLE)
+            except (ValueError, TypeError) as exc:
+                raise NoReverseMatch(target, params, [], f"_query or _fragment: {exc}") from None
         if _external:
             return urls._origin_for(self) + path
         return path
@@ -201,19 +209,10 @@ class VhostUrls:
     def _reasons(entries, params) -> list[tuple[str, str]]:
         tried = []
         for entry in entries:
-            where = f"{entry.placed.where} in {entry.placed.file}"
-            if params.keys() != entry.names:
-                missing = sorted(entry.names - params.keys())
-                extra = sorted(params.keys() - entry.names)
-                why = "; ".join(filter(None, [
-                    f"missing {', '.join(missing)}" if missing else "",
-                    f"unexpected {', '.join(extra)} (query arguments go in _query=)" if extra else ""]))
-                tried.append((where, f"parameters: {why}"))
-                continue
             try:
                 entry.build(params)
             except Failed as exc:
-                tried.append((where, str(exc)))
+                tried.append((f"{entry.placed.where} in {entry.placed.file}", str(exc)))
         return tried
 
     def _entries_for(self, target):
@@ -257,11 +256,15 @@ def _imported_object(target: str):
 
 
 def _encode_query(query) -> str:
+    """application/x-www-form-urlencoded, with %20 for spaces (unambiguous everywhere)."""
     pairs = []
     for key, value in (query.items() if hasattr(query, "items") else query):
-        values = value if isinstance(value, (list, tuple)) else (value,)
-        pairs += [(key, to_text(v)) for v in values]
-    return urlencode(pairs, quote_via=quote)
+        key = percent_encode(str(key), _QUERY_TABLE)
+        if isinstance(value, (list, tuple)):
+            pairs += [key + "=" + percent_encode(to_text(v), _QUERY_TABLE) for v in value]
+        else:
+            pairs.append(key + "=" + percent_encode(to_text(value), _QUERY_TABLE))
+    return "&".join(pairs)
 
 
 class UrlMap:

@@ -113,6 +113,11 @@ def test_missing_and_extra_parameters(urls):
     e = refused(urls, "row", table="t", row=1, page=2)
     assert "unexpected page" in str(e) and "_query" in str(e)
     assert urls.get_url("row", table="t", row=1, _query={"page": 2}) == "/row/t/1?page=2"
+    assert "unexpected x" in str(refused(urls, "home", x=1))       # a route without parameters
+    with pytest.raises(NoReverseMatch, match="_query"):
+        urls.get_url("home", _query={"a": None})
+    with pytest.raises(NoReverseMatch, match="_query"):
+        urls.get_url("home", _query={"a": "\ud800"})
 
 
 def test_shadowed_by_an_earlier_route_of_the_same_backend(urls):

@@ -194,12 +194,13 @@ class Client:
         return self._call(app, environ)
 
     def call(self, environ: dict) -> TestResponse:
-        """Call the application with an environ you built yourself (for malformed requests)."""
+        """Call the application with an environ you built yourself (for malformed requests, so
+        wsgiref's validator, which would refuse it first, is not used)."""
         app = self._route(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""),
                           environ.get("HTTP_HOST", self.host).rsplit(":", 1)[0])[0]
-        return self._call(app, environ)
+        return self._call(app, environ, validate=False)
 
-    def _call(self, app, environ) -> TestResponse:
+    def _call(self, app, environ, validate: bool = True) -> TestResponse:
         started: list = []
         chunks: list[bytes] = []
 
@@ -207,7 +208,7 @@ class Client:
             started[:] = [status, headers]
             return chunks.append
 
-        wsgi = validator(app) if self.validate and "wsgi.input" in environ else app
+        wsgi = validator(app) if self.validate and validate else app
         result = wsgi(environ, start_response)
         try:
             for chunk in result:

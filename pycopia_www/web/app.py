@@ -105,7 +105,6 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
     core = Dispatcher(placed, errors, make_request)
     chain = build_chain(core, _middleware(module, getattr(namespace, "middleware", ())),
                         errors, make_request)
-    _install_markup_resolver(urls)
     return App(chain, make_request, errors, backend, urls)
 
 
@@ -169,9 +168,3 @@ def _middleware(module, items) -> list:
                                                 "wrapper (a callable taking and returning an app)")
         out.append(item)
     return out
-
-
-def _install_markup_resolver(urls) -> None:
-    """Let pages built with pycopia_www.markup write url("name", ...) and handler objects."""
-    from .. import markup
-    markup.set_url_resolver(urls.get_url)

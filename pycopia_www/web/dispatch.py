@@ -5,6 +5,7 @@ backend's routes in order, imports the handler on first use, calls it, and turns
 (or raises) into a Response. 404 when no route matches or a parameter does not convert; 405 with
 Allow for a method the handler does not answer; 500 for anything else that escapes.
 """
+from ..markup import urls as markup_urls
 from .errorpages import ErrorPages
 from .errors import HTTPError, NotFound
 from .handlers import Handler
@@ -20,6 +21,15 @@ class Dispatcher:
         self.make_request = make_request
 
     def handle(self, request: Request):
+        # Pages built with pycopia_www.markup resolve url("name", ...) like request.get_url.
+        previous = markup_urls.get_url_resolver()
+        markup_urls.set_url_resolver(request.get_url)
+        try:
+            return self._handle(request)
+        finally:
+            markup_urls.set_url_resolver(previous)
+
+    def _handle(self, request: Request):
         try:
             path = request.path_info
             for match, route in self._routes:

@@ -50,6 +50,15 @@ class Placed:
         return f"route {self.index} of {self.backend.ident} ({show_pattern(self.route.pattern)})"
 
     @property
+    def full_pattern(self) -> str:
+        """The route's regex on the whole path (the backend's prefix written in), e.g. for
+        generating front-end routing or printing the URL tree."""
+        if not self.prefix:
+            return self.route.pattern
+        rest = self.route.pattern[1:] if self.route.pattern.startswith("^") else self.route.pattern
+        return "^" + re.escape(self.prefix) + rest
+
+    @property
     def config_key(self) -> str:
         line = f" (line {self.route.line})" if self.route.line else ""
         return f"routes[{self.index}]{line}"
@@ -333,6 +342,12 @@ class UrlMap:
         """Every placed route: host by host, backend by backend, in each backend's order."""
         return [p for urls in self.vhosts.values() for b in urls.vhost.backends
                 for p in urls.placed.get(b.ident, ())]
+
+    def table(self) -> list[tuple[str, str, str, str, str]]:
+        """(virtual host, backend ident, full-path pattern, handler, name or "") per route: the
+        whole URL tree, for `websitectl urls`."""
+        return [(p.vhost.name, p.backend.ident, p.full_pattern, p.route.target, p.route.name or "")
+                for p in self.routes()]
 
     def problems(self) -> list[ConfigError]:
         """Named routes that can never be reversed, each as a ConfigError naming the route

@@ -1,7 +1,6 @@
 """Request parsing: query, forms, uploads, JSON, cookies, headers; malformed input is a 4xx."""
 import io
 import os
-import tempfile
 
 import pytest
 
@@ -10,7 +9,7 @@ from pycopia_www.web.errors import (BadRequest, PayloadTooLarge, RequestHeaderFi
                                     UnsupportedMediaType)
 from pycopia_www.web.limits import Limits
 from pycopia_www.web.request import Request
-from webapps import make_site
+from webapps import make_site, track_spooled_files
 
 
 def make(body: bytes = b"", *, content_type: str | None = None, length: str | None = None,
@@ -181,13 +180,7 @@ def test_multipart_limits_are_413(monkeypatch):
     with pytest.raises(PayloadTooLarge, match="more than 2 form fields"):
         make(multipart(field, field, field), content_type=MP, limits=Limits(max_fields=2)).form
     # Files already spooled when a limit hits are closed, not leaked.
-    created = []
-
-    class Tracking(tempfile.SpooledTemporaryFile):
-        def __init__(self, *args, **kw):
-            super().__init__(*args, **kw)
-            created.append(self)
-    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", Tracking)
+    created = track_spooled_files(monkeypatch)
     with pytest.raises(PayloadTooLarge):
         make(multipart(file, file), content_type=MP, limits=Limits(max_files=1)).form
     assert len(created) == 1 and created[0].closed

@@ -3,6 +3,7 @@
 Virtual host "main" (the default): ui on "/", api on match '^/(api|status)(/|$)', admin on
 "/admin", static "/media/". Virtual host "docs": one backend on "/".
 """
+import tempfile
 import textwrap
 from pathlib import Path
 
@@ -57,3 +58,15 @@ def make_site(tmp_path: Path, port: int = 80, **hosts: str):
     for name, text in (hosts or {"main": MAIN, "docs": DOCS}).items():
         (tmp_path / "etc" / "backends.d" / f"{name}.toml").write_text(textwrap.dedent(text))
     return load_site(tmp_path / "etc" / "farm.toml")
+
+
+def track_spooled_files(monkeypatch) -> list:
+    """Record every SpooledTemporaryFile created from now on (uploads), to check they are closed."""
+    created = []
+
+    class Tracking(tempfile.SpooledTemporaryFile):
+        def __init__(self, *args, **kw):
+            super().__init__(*args, **kw)
+            created.append(self)
+    monkeypatch.setattr(tempfile, "SpooledTemporaryFile", Tracking)
+    return created

@@ -34,6 +34,7 @@ routes = [
     route(r"^/echo/p/(?P<p>.+)$", "webapps.echo.echo", name="echo-p"),
     route(r"^/echo/two/(?P<a>\w+)-(?P<b>\d+)\.txt$", "webapps.echo.echo_two", name="echo-two"),
     route(r"^/echo/any/(?P<x>[^/]*)/end$", "webapps.echo.echo", name="echo-any"),
+    route(r"^/markup$", V + "markup_page", name="markup"),
 ]
 
 middleware = ["webapps.ui.hooks.Outer", "webapps.ui.hooks.wsgi_tag", "webapps.ui.hooks.Inner"]

@@ -130,3 +130,11 @@ def page(request, n: int = 1):
 
 def not_found(request, error):
     return f"custom 404: {error.reason}"
+
+
+def markup_page(request):
+    from pycopia_www.markup import HTML5Document, url
+    doc = HTML5Document("links")
+    doc.body.add_anchor(url("row", table="t", row=2), "row")
+    doc.body.add_anchor(url("manual", page="intro", _host="docs"), "manual")
+    return doc

@@ -135,7 +135,7 @@ def best(fn, args) -> float:
 def main():
     impls = {"ours": make_ours(), "django": make_django(), "werkzeug": make_werkzeug()}
     width = max(len(c[0]) for c in CASES)
-    print(f"{'case':{width}}  {'URL':34} " + " ".join(f"{k:>9}" for k in impls) + "   (us/call)")
+    print(f"{'case':{width}}  {'URL':46} " + " ".join(f"{k:>9}" for k in impls) + "   (us/call)")
     totals = dict.fromkeys(impls, 0.0)
     for label, name, params, query in CASES:
         urls = {k: fn(name, params, query) for k, fn in impls.items()}
@@ -144,9 +144,9 @@ def main():
         times = {k: best(fn, (name, params, query)) for k, fn in impls.items()}
         for k, t in times.items():
             totals[k] += t
-        print(f"{label:{width}}  {urls['ours']:34} " + " ".join(f"{times[k]:9.2f}" for k in impls))
+        print(f"{label:{width}}  {urls['ours']:46} " + " ".join(f"{times[k]:9.2f}" for k in impls))
     mean = {k: t / len(CASES) for k, t in totals.items()}
-    print(f"{'mean':{width}}  {'':34} " + " ".join(f"{mean[k]:9.2f}" for k in impls))
+    print(f"{'mean':{width}}  {'':46} " + " ".join(f"{mean[k]:9.2f}" for k in impls))
     print(f"bench get_url: ours={mean['ours']:.2f} django={mean['django']:.2f} "
           f"werkzeug={mean['werkzeug']:.2f}")
 

@@ -28,6 +28,14 @@ def test_plain_function_with_converted_parameters(client):
     assert thing == {"id": "12345678-1234-5678-1234-567812345678", "type": "UUID"}
 
 
+def test_any_callable_is_a_handler(client, site):
+    from webapps.ui import views
+    first = client.get("/calls/5").json()
+    assert first["n"] == 5 and client.get("/calls/6").json()["calls"] == first["calls"] + 1
+    # get_url finds an instance by identity among the routed handlers.
+    assert UrlMap.from_site(site).default.get_url(views.counter, n=7) == "/calls/7"
+
+
 def test_value_that_does_not_convert_is_404_not_500(client):
     assert client.get("/thing/zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz").status == 404
     assert client.get("/echo/d/2024-02-30").status == 404          # no such date

@@ -35,6 +35,7 @@ routes = [
     route(r"^/echo/two/(?P<a>\w+)-(?P<b>\d+)\.txt$", "webapps.echo.echo_two", name="echo-two"),
     route(r"^/echo/any/(?P<x>[^/]*)/end$", "webapps.echo.echo", name="echo-any"),
     route(r"^/markup$", V + "markup_page", name="markup"),
+    route(r"^/calls/(?P<n>\d+)$", V + "counter"),
 ]
 
 middleware = ["webapps.ui.hooks.Outer", "webapps.ui.hooks.wsgi_tag", "webapps.ui.hooks.Inner"]

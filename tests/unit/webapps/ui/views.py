@@ -138,3 +138,16 @@ def markup_page(request):
     doc.body.add_anchor(url("row", table="t", row=2), "row")
     doc.body.add_anchor(url("manual", page="intro", _host="docs"), "manual")
     return doc
+
+
+class Counter:
+    """A callable instance as a handler: its __call__'s annotations convert the groups."""
+    def __init__(self):
+        self.calls = 0
+
+    def __call__(self, request, n: int):
+        self.calls += 1
+        return {"n": n, "calls": self.calls}
+
+
+counter = Counter()

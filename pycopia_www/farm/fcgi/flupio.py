@@ -44,7 +44,8 @@ class FlupRecordIO:
         for start in range(0, len(data), P.CHUNK):
             self._write(P.STDOUT, rid, data[start:start + P.CHUNK])
 
-    def end_request(self, rid, app_status=0, protocol_status=P.REQUEST_COMPLETE):
+    def end_request(self, rid, data=b"", app_status=0, protocol_status=P.REQUEST_COMPLETE):
+        self.stdout(rid, data)
         self._write(P.STDOUT, rid)
         self._write(P.END_REQUEST, rid, P.END_BODY.pack(app_status & 0xFFFFFFFF, protocol_status))
 

@@ -10,6 +10,7 @@ from . import protocol as P
 
 RECV_SIZE = 65536 + P.HEADER_LEN + 256
 _unpack_header = P.HEADER.unpack_from
+_pack_header = P.HEADER.pack
 _tails = {}            # (request id, app status, protocol status) -> end of stdout + END_REQUEST
 
 
@@ -145,12 +146,13 @@ class RecordIO:
     def stdout(self, rid, data):
         """Queue data on the request's FCGI_STDOUT stream."""
         if len(data) <= P.MAX_CONTENT:
-            self._pending += (P.HEADER.pack(P.VERSION, P.STDOUT, rid, len(data), 0), data)
+            self._pending += (_pack_header(P.VERSION, P.STDOUT, rid, len(data), 0), data)
         else:
             self._pending += P.stream_records(P.STDOUT, rid, data)
 
-    def end_request(self, rid, app_status=0, protocol_status=P.REQUEST_COMPLETE):
-        """Close the request's streams, send FCGI_END_REQUEST and flush everything queued."""
+    def end_request(self, rid, data=b"", app_status=0, protocol_status=P.REQUEST_COMPLETE):
+        """Send the last data of FCGI_STDOUT, close the request's streams, send
+        FCGI_END_REQUEST: all that is queued with them goes out in one sendall."""
         key = (rid, app_status, protocol_status)
         tail = _tails.get(key)
         if tail is None:
@@ -158,8 +160,17 @@ class RecordIO:
                 _tails.clear()
             tail = _tails[key] = (P.record(P.STDOUT, rid)
                                   + P.end_request(rid, app_status, protocol_status))
-        self._pending.append(tail)
-        self.flush()
+        size = len(data)
+        if self._pending or size > P.MAX_CONTENT:
+            if size:
+                self.stdout(rid, data)
+            self._pending.append(tail)
+            self.flush()
+        elif size:
+            self.sock.sendall(b"".join((_pack_header(P.VERSION, P.STDOUT, rid, size, 0), data,
+                                        tail)))
+        else:
+            self.sock.sendall(tail)
 
     def reject(self, rid, protocol_status):
         """FCGI_END_REQUEST for a request that never ran (no stream was opened)."""

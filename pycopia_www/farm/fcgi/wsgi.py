@@ -125,9 +125,7 @@ class Response:
             body = self.head() + body if body else self.head()
             self.sent = True
         try:
-            if body:
-                self.io.stdout(self.rid, body)
-            self.io.end_request(self.rid)
+            self.io.end_request(self.rid, body or b"")
         except OSError as exc:
             raise PeerGone(str(exc)) from None
 
@@ -138,8 +136,7 @@ class Response:
             return False             # a partial response: the web server must see it broken off
         self.sent = True
         try:
-            self.io.stdout(self.rid, error_page(status))
-            self.io.end_request(self.rid)
+            self.io.end_request(self.rid, error_page(status))
         except OSError:
             return False
         return True

@@ -206,7 +206,8 @@ def app(environ, start_response):
         first = inp.readline()
         digest = hashlib.sha256(first + inp.read())
         size = int(environ.get("CONTENT_LENGTH") or 0)
-        return _text(start_response, json.dumps({"sha256": digest.hexdigest(), "length": size}))
+        return _text(start_response, json.dumps({"sha256": digest.hexdigest(), "length": size,
+                                                 "input": type(inp).__name__}))
     if path == "/stream":
         def gen():
             yield b"first;"
@@ -242,6 +243,14 @@ def app(environ, start_response):
         except ValueError:
             start_response("503 Busy", [("Content-Type", "text/plain")], sys.exc_info())
         return [b"replaced"]
+    if path == "/excinfo-late":
+        write = start_response("200 OK", [("Content-Type", "text/plain")])
+        write(b"partial")
+        try:
+            raise ValueError("too late to change the status")
+        except ValueError:
+            start_response("500 Oops", [], sys.exc_info())     # must re-raise: headers went
+        return [b"never"]
     if path == "/twice":
         start_response("200 OK", [])
         start_response("200 OK", [])

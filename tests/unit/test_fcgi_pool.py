@@ -117,6 +117,9 @@ def test_sigterm_lets_the_request_in_flight_finish(start):
     time.sleep(0.5)                                # the request is running now
     t0 = time.monotonic()
     srv.signal(signal.SIGTERM)
+    # The idle worker leaves at once; the master waits for the busy one.
+    assert fc.wait_for(lambda: len(srv.worker_pids()) == 1, 0.5)
+    assert srv.proc.poll() is None
     reply = slow()
     assert reply.status == 200 and reply.body.startswith(b"slow done")
     assert srv.proc.wait(5) == 0

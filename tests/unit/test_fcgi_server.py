@@ -56,15 +56,16 @@ def test_post_small_body(server):
     body = b"line one\nline two\n" * 10
     reply = fc.get(server.path, "/echo", method="POST", body=body)
     assert json.loads(reply.body) == {"sha256": hashlib.sha256(body).hexdigest(),
-                                      "length": len(body)}
+                                      "length": len(body), "input": "BytesIO"}
 
 
 def test_large_post_body_is_spooled(server):
     body = os.urandom(3 * 1024 * 1024 + 17)      # past the in-memory limit: a temporary file
     reply = fc.get(server.path, "/echo", method="POST", body=body)
     assert reply.status == 200
-    assert json.loads(reply.body) == {"sha256": hashlib.sha256(body).hexdigest(),
-                                      "length": len(body)}
+    echo = json.loads(reply.body)
+    assert echo.pop("input") != "BytesIO"
+    assert echo == {"sha256": hashlib.sha256(body).hexdigest(), "length": len(body)}
 
 
 def test_streaming_response_is_not_held_back(server):
@@ -128,6 +129,14 @@ def test_exception_after_headers_breaks_the_response_off(server):
 def test_start_response_exc_info_replaces_headers(server):
     reply = fc.get(server.path, "/excinfo")
     assert reply.status == 503 and reply.body == b"replaced"
+
+
+def test_start_response_exc_info_after_headers_reraises(server):
+    with fc.Client(server.path) as c:
+        c.send(fc.request_bytes(fc.cgi_params("/excinfo-late")))
+        with pytest.raises(EOFError):
+            c.reply()                        # broken off after "partial", never "never"
+    assert fc.wait_for(lambda: "too late to change the status" in server.output(), 2)
 
 
 def test_connection_closed_without_keep_conn(server):

@@ -174,7 +174,7 @@ def _run(app, environ, resp, timer, log):
         return True
     except PeerGone as exc:
         timer.disarm()
-        log.info("%s %s: web server went away: %s",
+        log.debug("%s %s: web server went away: %s",
                  environ.get("REQUEST_METHOD"), environ.get("REQUEST_URI"), exc)
         return False
     except Exception:

@@ -10,6 +10,7 @@ from tests/ or tests/unit), printing "serve returned" when serve() comes back. `
 the WSGI application the tests serve: PATH_INFO picks what it does.
 """
 import hashlib
+import itertools
 import json
 import os
 import signal
@@ -88,10 +89,11 @@ class Client:
     """One connection to a FastCGI server."""
 
     def __init__(self, address, timeout=10.0):
-        family = socket.AF_UNIX if isinstance(address, (str, Path)) else socket.AF_INET
+        family = (socket.AF_UNIX if isinstance(address, (str, Path)) else
+                  socket.AF_INET6 if ":" in address[0] else socket.AF_INET)
         self.sock = socket.socket(family, socket.SOCK_STREAM)
         self.sock.settimeout(timeout)
-        self.sock.connect(str(address) if family == socket.AF_UNIX else address)
+        self.sock.connect(str(address) if family == socket.AF_UNIX else address[:2])
         self._buf = b""
 
     def close(self):
@@ -331,20 +333,31 @@ def wait_for(predicate, timeout=5.0, interval=0.02):
     return predicate()
 
 
+_serial = itertools.count()
+
+
 class Server:
     """serve() running in a subprocess on a unix socket in tmpdir."""
 
-    def __init__(self, tmpdir, app, record_io="lean", **options):
-        self.path = str(Path(tmpdir) / "fcgi.sock")
-        self.log_path = Path(tmpdir) / "server.log"
+    def __init__(self, tmpdir, app, record_io="lean", listen=None, **options):
+        """listen: a listening socket made by the test (shared, TCP, ...); by default the
+        subprocess binds a fresh unix socket in tmpdir. self.path is what Client connects to."""
+        tag = next(_serial)
+        self.log_path = Path(tmpdir) / f"server-{tag}.log"
         self.workers = options.get("workers", 2)
+        pass_fds = ()
+        if listen is None:
+            self.path = where = str(Path(tmpdir) / f"fcgi-{tag}.sock")
+        else:
+            self.path = listen.getsockname()
+            where, pass_fds = f"fd:{listen.fileno()}", (listen.fileno(),)
         env = dict(os.environ, PWWW_FCGI_RECORD_IO=record_io,
                    PYTHONPATH=os.pathsep.join([str(REPO), str(HERE / "unit"),
                                                os.environ.get("PYTHONPATH", "")]))
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, __file__, self.path, app, json.dumps(options)],
+        self.proc = subprocess.Popen([sys.executable, __file__, where, app, json.dumps(options)],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env,
-                                     start_new_session=True)
+                                     pass_fds=pass_fds, start_new_session=True)
         self.pid = self.proc.pid
         if not wait_for(lambda: len(self.worker_pids()) == self.workers and self._connectable(),
                         timeout=10):
@@ -353,8 +366,7 @@ class Server:
 
     def _connectable(self):
         try:
-            with socket.socket(socket.AF_UNIX) as s:
-                s.connect(self.path)
+            Client(self.path, timeout=1).close()
             return True
         except OSError:
             return False
@@ -395,7 +407,7 @@ def module_server(request, tmp_path_factory, **options):
     assert srv.stop() == 0, srv.output()
 
 
-def _main(path, target, options):
+def _main(where, target, options):
     import importlib
     import logging
     from pycopia_www.farm.fcgi import serve
@@ -403,9 +415,12 @@ def _main(path, target, options):
                         format="%(process)d %(levelname)s %(message)s")
     module, _, attr = target.partition(":")
     app = getattr(importlib.import_module(module), attr)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    sock.bind(path)
-    sock.listen(16)
+    if where.startswith("fd:"):
+        sock = socket.socket(fileno=int(where[3:]))
+    else:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        sock.bind(where)
+        sock.listen(16)
     serve(sock, app, name="test", **json.loads(options))
     print("serve returned", flush=True)
 

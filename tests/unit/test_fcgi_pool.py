@@ -5,6 +5,7 @@ our record I/O and once with flup's.
 """
 import os
 import signal
+import socket
 import threading
 import time
 
@@ -196,3 +197,50 @@ def test_sigterm_during_a_request_past_its_timeout(start):
     srv.signal(signal.SIGTERM)
     assert slow().status == 504                     # the drain does not wait past the timeout
     assert srv.proc.wait(5) == 0
+
+
+@pytest.mark.parametrize("family, host", [(socket.AF_INET, "127.0.0.1"), (socket.AF_INET6, "::1")])
+def test_tcp_listen_socket(start, family, host):
+    if not socket.has_ipv6 and family == socket.AF_INET6:
+        pytest.skip("no IPv6 in this kernel")
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        sock.listen(16)
+        srv = start(workers=2, listen=sock)
+        assert fc.get(srv.path, "/hello").body == b"Hello, world!"
+        with fc.Client(srv.path) as c:
+            assert [c.request("/hello", keep=True, rid=n).status for n in (1, 2)] == [200, 200]
+
+
+def test_two_masters_share_the_socket_during_a_reload(start, tmp_path):
+    """The supervisor's graceful reload: a new master starts on the same socket, the old one
+    gets SIGTERM. Under steady load no request may fail, and the new workers take over."""
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.bind(str(tmp_path / "shared.sock"))
+        sock.listen(64)
+        old = start(workers=2, listen=sock)
+        stop_load = threading.Event()
+        pids, failures = [], []
+
+        def load():
+            while not stop_load.is_set():
+                try:
+                    pids.append(int(fc.get(old.path, "/pid").body))
+                except Exception as exc:          # anything at all counts as a failed request
+                    failures.append(exc)
+        threads = [threading.Thread(target=load, daemon=True) for _ in range(3)]
+        for t in threads:
+            t.start()
+        time.sleep(0.3)
+        new = start(workers=2, listen=sock)
+        time.sleep(0.3)
+        old.signal(signal.SIGTERM)
+        assert old.proc.wait(5) == 0
+        served_before = len(pids)
+        time.sleep(0.5)
+        stop_load.set()
+        for t in threads:
+            t.join(5)
+    assert not failures, failures[:3]
+    assert len(pids) > served_before                      # the load went on after the switch
+    assert set(pids[served_before:]) <= set(new.worker_pids())

@@ -4,6 +4,7 @@ The master never accepts connections itself. It sleeps on its signal wake-up pip
 SIGTERM, SIGINT), so it reacts to a signal at once whether or not any request is arriving, and
 wakes on a short tick to enforce request timeouts from the scoreboard.
 """
+import gc
 import os
 import select
 import signal
@@ -87,6 +88,9 @@ class Master:
         # A stop signal must not reach the new worker before it has its own handlers: it stays
         # pending until Worker.run() unblocks it.
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        # Objects that exist now stay out of the workers' collections, so their pages remain
+        # shared with the master instead of being copied when the collector touches them.
+        gc.freeze()
         try:
             pid = os.fork()
         except OSError as exc:
@@ -95,6 +99,7 @@ class Master:
             return
         finally:
             if os.getpid() == self.pid:
+                gc.unfreeze()
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         if pid == 0:
             self._child(slot)          # never returns

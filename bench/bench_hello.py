@@ -47,26 +47,25 @@ def start(argv, log, **kw):
     return proc
 
 
-def stop(proc, grace=10.0):
-    """SIGTERM the process, then SIGKILL its whole group (its workers)."""
-    if proc.poll() is None:
-        try:
+def stop_all(grace=5.0):
+    """SIGTERM every process started here, give them `grace` seconds together, then SIGKILL
+    each one's whole process group (its workers)."""
+    for proc in started:
+        if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
-            proc.wait(grace)
+    deadline = time.monotonic() + grace
+    for proc in started:
+        try:
+            proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             pass
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    proc.wait()
-    if proc in started:
-        started.remove(proc)
-
-
-def stop_all():
-    for proc in reversed(list(started)):
-        stop(proc, grace=5.0)
+    for proc in started:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    started.clear()
 
 
 def wait_until(check, what, timeout=15.0):
@@ -154,7 +153,8 @@ def backend_gunicorn(port, log):
     gunicorn = Path(sys.executable).with_name("gunicorn")
     return start([str(gunicorn), "--workers", str(WORKERS), "--worker-class", "sync",
                   "--bind", f"127.0.0.1:{port}", "--backlog", "1024", "--chdir", str(HERE),
-                  "--access-logfile", "/dev/null", "--error-logfile", "-", "hello_app:app"], log)
+                  "--access-logfile", "/dev/null", "--error-logfile", "-", "--no-control-socket",
+                  "hello_app:app"], log)
 
 
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
@@ -283,6 +283,10 @@ def _terminate(signum, frame):
 
 
 if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.default_int_handler)   # even if started with it ignored
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
-    main()
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit("bench_hello: interrupted")

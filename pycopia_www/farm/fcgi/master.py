@@ -179,10 +179,14 @@ class Master:
                 sig = signal.SIGKILL
             else:
                 sig = signal.SIGALRM
-            try:
-                os.kill(pid, sig)
-            except ProcessLookupError:
-                pass
+            self._kill(pid, sig)
+
+    @staticmethod
+    def _kill(pid, sig):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:      # exited; reaped on the next round
+            pass
 
     # -- the loop --------------------------------------------------------------------------------
 
@@ -204,18 +208,19 @@ class Master:
                 if self.respawn_at:
                     wait = min(wait, min(self.respawn_at.values()) - now)
                 self._sleep(wait)
-            self._drain()
         finally:
-            self._restore()
+            try:
+                if self.pids:           # also when the loop above failed: no orphaned workers
+                    self._drain()
+            finally:
+                self._restore()
 
     def _drain(self):
         """Ask every worker to finish its request and exit; wait for all of them."""
+        self.stopping = True
         self.log.info("stopping: draining %d workers", len(self.pids))
         for pid in self.pids:
-            try:
-                os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+            self._kill(pid, signal.SIGTERM)
         deadline = time.monotonic() + self.hard + TICK
         while True:
             self._reap()
@@ -228,6 +233,6 @@ class Master:
                     if pid not in self.killed:
                         self.log.error("worker %d did not stop; killing it", pid)
                         self.killed.add(pid)
-                        os.kill(pid, signal.SIGKILL)
+                        self._kill(pid, signal.SIGKILL)
             self._sleep(self.tick)
         self.log.info("stopped")

@@ -119,28 +119,39 @@ def cmd_start(args) -> int:
     with open(paths.supervisor_log(site.farm), "ab") as out:
         daemon = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                   start_new_session=True, cwd="/")
+
+    def died() -> str | None:
+        if daemon.poll() is None:
+            return None
+        return f"the supervisor exited ({daemon.returncode}); see {paths.supervisor_log(site.farm)}"
+
+    status = wait_for(site.farm, lambda status: all(b["state"] in ("running", "failed")
+                                                    for b in status["backends"].values()), died)
+    if status is None:
+        print("the farm did not come up in time; see websitectl status", file=sys.stderr)
+        return 1
+    print(f"started: supervisor pid {daemon.pid}, http://{site.farm.listen}:{status['supervisor']['port']}/")
+    failed = [name for name, b in status["backends"].items() if b["state"] == "failed"]
+    if failed:
+        print(f"failed backends: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def wait_for(farm: FarmSettings, condition, died=lambda: None) -> dict | None:
+    """Poll the supervisor's status until condition(status) holds; None on time-out."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if daemon.poll() is not None:
-            print(f"the supervisor exited ({daemon.returncode}); see {paths.supervisor_log(site.farm)}",
-                  file=sys.stderr)
-            return 1
+        if reason := died():
+            raise NotRunning(reason)
         try:
-            status = ask(site.farm, "status", timeout=5)
+            status = ask(farm, "status", timeout=5)
         except (NotRunning, OSError):
-            time.sleep(0.1)
-            continue
-        states = {name: b["state"] for name, b in status["backends"].items()}
-        if all(s in ("running", "failed") for s in states.values()):
-            failed = [n for n, s in states.items() if s == "failed"]
-            print(f"started: supervisor pid {daemon.pid}, http://{site.farm.listen}:{status['supervisor']['port']}/")
-            if failed:
-                print(f"failed backends: {', '.join(failed)}", file=sys.stderr)
-                return 1
-            return 0
+            status = None
+        if status is not None and condition(status):
+            return status
         time.sleep(0.1)
-    print("the farm did not come up in time; see websitectl status", file=sys.stderr)
-    return 1
+    return None
 
 
 # stop, status and reload need only etc/farm.toml, so they work while etc/backends.d is broken.
@@ -197,13 +208,9 @@ def cmd_reload(args) -> int:
         print(f"configuration error: {reply['error']}\nreload refused; the old configuration "
               "keeps running", file=sys.stderr)
         return 2
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        backends = ask(farm, "status")["backends"]
-        if not any(b["reloading"] for b in backends.values()):
-            print(f"reloaded (generation {reply['generation']})")
-            return 0
-        time.sleep(0.1)
+    if wait_for(farm, lambda status: not any(b["reloading"] for b in status["backends"].values())):
+        print(f"reloaded (generation {reply['generation']})")
+        return 0
     print("reload did not finish in time; see websitectl status", file=sys.stderr)
     return 1
 

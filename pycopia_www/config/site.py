@@ -50,6 +50,13 @@ class VirtualHost:
     static: dict[str, Path]     # URL prefix ("/media/") -> directory
     backends: tuple[Backend, ...]
 
+    def routing_order(self) -> list[Backend]:
+        """Which backend gets a path: regex backends as declared, then prefixes longest first.
+        lighttpd's generated conditionals and get_url's URL map both follow this one order."""
+        regex = [b for b in self.backends if b.match is not None]
+        prefix = sorted((b for b in self.backends if b.prefix is not None), key=lambda b: -len(b.prefix))
+        return regex + prefix
+
 
 def _check_name(value: str) -> str | None:
     return None if _NAME.match(value) else (

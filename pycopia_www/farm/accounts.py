@@ -1,5 +1,6 @@
 """System users, groups and directories the configuration needs (`websitectl setup`)."""
 import grp
+import json
 import logging
 import os
 import pwd
@@ -106,23 +107,22 @@ def _check_socket_path_length(site: Site) -> None:
                               f"socket path {path} is longer than a unix socket allows (107 bytes)")
 
 
-def check_backend_can_import(site: Site, b: Backend, python: str) -> None:
-    """The backend's user must be able to read the interpreter, the framework and its app."""
-    module = b.app.partition(":")[0]
-    env = {"PATH": "/usr/bin:/bin", **b.environment}
+def check_backend_app(site: Site, b: Backend, python: str, farm_file) -> list[ConfigError]:
+    """Load the backend's application as its user (see appcheck.py). Raises the first error;
+    returns warnings (named routes that can never be reversed)."""
+    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **b.environment}
     kwargs = {}
     if os.geteuid() == 0 and b.user != "root":
         uid, gid = _ids(b.user, b.group)
         kwargs = dict(user=uid, group=gid, extra_groups=[])
-    code = ("import importlib.util, sys\n"
-            f"try:\n    found = importlib.util.find_spec({module!r})\n"
-            "except ModuleNotFoundError:\n    found = None\n"
-            "sys.exit(0 if found else 3)\n")
-    proc = subprocess.run([python, "-c", code], env=env, capture_output=True, text=True,
-                          cwd="/", timeout=30, **kwargs)
-    if proc.returncode == 3:
-        raise ConfigError(b.file, f"{b.key}.app", f"module {module!r} not found")
-    if proc.returncode != 0:
+    proc = subprocess.run([python, "-m", "pycopia_www.farm.appcheck", str(farm_file), b.ident],
+                          env=env, capture_output=True, text=True, cwd="/", timeout=60, **kwargs)
+    try:
+        report = json.loads(proc.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
         last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise ConfigError(b.file, f"{b.key}.user",
-                          f"user {b.user!r} cannot run the backend's Python ({python}): {last}")
+                          f"user {b.user!r} cannot run the backend's Python ({python}): {last}") from None
+    if report["errors"]:
+        raise ConfigError(**report["errors"][0])
+    return [ConfigError(**w) for w in report["warnings"]]

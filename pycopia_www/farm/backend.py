@@ -41,8 +41,14 @@ def command(python: str, farm_file, farm: FarmSettings, b: Backend, *, listen_fd
 
 
 def load_app(target: str):
-    """`pkg.module:attr`, or `pkg.module` holding a WSGI callable named `application`."""
+    """`pkg.module:attr`; or `pkg.module` holding a route table (`routes`: the framework's own
+    application is built from it) or a WSGI callable named `application`."""
     module_name, _, attr = target.partition(":")
+    if not attr:
+        from ..urls import load_routes
+        if load_routes(module_name) is not None:
+            from ..web.app import app_from_environment
+            return app_from_environment()
     module = importlib.import_module(module_name)
     app = getattr(module, attr or "application", None)
     if not callable(app):

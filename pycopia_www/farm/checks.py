@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..config import ConfigError, Site
 from . import lighttpd
-from .accounts import check_accounts, check_backend_can_import
+from .accounts import check_accounts, check_backend_app
 
 
 def lighttpd_binary() -> str:
@@ -45,9 +45,13 @@ def check_lighttpd_config(site: Site, *, port: int | None, as_root: bool) -> Non
                           "lighttpd -tt rejects the generated configuration: " + " | ".join(errors))
 
 
-def check_site(site: Site, *, as_root: bool, python: str, port: int | None = None) -> None:
+def check_site(site: Site, *, as_root: bool, python: str, port: int | None = None) -> list[ConfigError]:
+    """Raises the first error; returns warnings (routes that can never be reversed)."""
     if as_root:
         check_accounts(site)
+    warnings: dict[str, ConfigError] = {}
     for b in site.local_backends:
-        check_backend_can_import(site, b, python)
+        for w in check_backend_app(site, b, python, site.farm.file):
+            warnings[str(w)] = w
     check_lighttpd_config(site, port=port, as_root=as_root)
+    return list(warnings.values())

@@ -84,8 +84,37 @@ def cmd_setup(args) -> int:
 
 def cmd_check(args) -> int:
     site = load_site(args.farm)
-    check_site(site, as_root=running_as_root(), python=sys.executable, port=args.port)
+    for warning in check_site(site, as_root=running_as_root(), python=sys.executable, port=args.port):
+        print(f"warning: {warning}")
     print(f"configuration OK: {args.farm} and {site.farm.backends_dir}")
+    return 0
+
+
+def cmd_urls(args) -> int:
+    from ..web.urlmap import UrlMap
+    rows = [("HOST", "BACKEND", "PATTERN", "HANDLER", "NAME")] + UrlMap.from_site(load_site(args.farm)).table()
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
+    return 0
+
+
+def cmd_url(args) -> int:
+    from ..web.reverse import NoReverseMatch
+    from ..web.urlmap import UrlMap
+    params = {}
+    for item in args.params:
+        key, sep, value = item.partition("=")
+        if not sep:
+            print(f"parameters are key=value, not {item!r}", file=sys.stderr)
+            return 2
+        params[key] = value
+    url_map = UrlMap.from_site(load_site(args.farm))
+    try:
+        print(url_map.get_url(args.target, _host=args.host, **params))
+    except NoReverseMatch as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
     return 0
 
 
@@ -267,6 +296,11 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("reload", help="re-read the configuration and replace workers gracefully")
     sub.add_parser("check", help="validate the configuration and the generated lighttpd config")
     sub.add_parser("config", help="print the generated lighttpd configuration")
+    sub.add_parser("urls", help="print the whole URL tree: host, backend, pattern, handler, name")
+    url = sub.add_parser("url", help="reverse a handler or route name to its URL")
+    url.add_argument("target", help="a route name or a handler's dotted path")
+    url.add_argument("params", nargs="*", help="key=value parameters")
+    url.add_argument("--host", default=None, help="a virtual host (name or host name): absolute URL")
     serve = sub.add_parser("serve", help="run one backend on a TCP address (for remote backends)")
     serve.add_argument("backend", help="host.backend, e.g. appliance.ui")
     serve.add_argument("--listen", required=True, help="host:port")
@@ -277,7 +311,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 COMMANDS = {"setup": cmd_setup, "start": cmd_start, "stop": cmd_stop, "status": cmd_status,
-            "reload": cmd_reload, "check": cmd_check, "config": cmd_config, "serve": cmd_serve}
+            "reload": cmd_reload, "check": cmd_check, "config": cmd_config, "serve": cmd_serve,
+            "urls": cmd_urls, "url": cmd_url}
 
 
 def main(argv: list[str] | None = None) -> int:

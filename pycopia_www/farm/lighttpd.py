@@ -68,13 +68,6 @@ def _indent(lines: list[str]) -> list[str]:
     return ["    " + line if line else line for line in lines]
 
 
-def routing_order(vhost: VirtualHost) -> list[Backend]:
-    """Regex backends in declared order, then prefixes longest first: the most specific wins."""
-    regex = [b for b in vhost.backends if b.match is not None]
-    prefix = sorted((b for b in vhost.backends if b.prefix is not None), key=lambda b: -len(b.prefix))
-    return regex + prefix
-
-
 def _vhost_body(site: Site, vhost: VirtualHost) -> list[str]:
     lines: list[str] = []
     chain: list[tuple[str | None, list[str]]] = []
@@ -84,7 +77,7 @@ def _vhost_body(site: Site, vhost: VirtualHost) -> list[str]:
         statics = "|".join(re.escape(url[1:]) for url in vhost.static)
         # Static paths belong to lighttpd alone: no backend sees them.
         chain.append((f'$HTTP["url"] =~ {quote(f"^/({statics})")}', ["# served by lighttpd from alias.url"]))
-    for b in routing_order(vhost):
+    for b in vhost.routing_order():
         if b.match is not None:
             chain.append((f'$HTTP["url"] =~ {quote(b.match)}', _fastcgi(site, b, "/")))
         elif b.prefix == "/":

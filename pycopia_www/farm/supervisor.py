@@ -391,7 +391,7 @@ class Supervisor:
     # ----- applying a configuration: start, and reload ------------------------------------------
 
     def _apply(self, site: Site, *, first: bool = False) -> None:
-        old_site, self.site = self.site, site
+        self.site = site
         farm = site.farm
         wanted = {b.ident: b for b in site.local_backends}
         for ident, child in list(self.children.items()):
@@ -437,7 +437,8 @@ class Supervisor:
     def reload(self) -> dict:
         try:
             site = load_site(self.farm_file)
-            check_site(site, as_root=self.as_root, python=self.python, port=self.port)
+            for warning in check_site(site, as_root=self.as_root, python=self.python, port=self.port):
+                log.warning("%s", warning)
             prepare_directories(site, self.as_root)
         except ConfigError as exc:
             log.error("reload refused, still running the old configuration: %s", exc)
@@ -491,6 +492,7 @@ def prepare_and_check(farm_file: Path, *, port: int | None) -> Site:
     """Everything that must hold before anything starts; raises ConfigError naming the problem."""
     site = load_site(farm_file)
     as_root = running_as_root()
-    check_site(site, as_root=as_root, python=sys.executable, port=port)
+    for warning in check_site(site, as_root=as_root, python=sys.executable, port=port):
+        log.warning("%s", warning)
     prepare_directories(site, as_root)
     return site

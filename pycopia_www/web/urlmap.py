@@ -93,14 +93,6 @@ def _backend_capture(b: Backend):
     return (lambda path: path == p or path.startswith(below)), (frozenset({p}), False)
 
 
-def routing_order(vhost: VirtualHost) -> list[Backend]:
-    """lighttpd's order (see docs/farm.md "Routing"): regex backends as declared, then prefix
-    backends longest first."""
-    regex = [b for b in vhost.backends if b.match is not None]
-    prefix = sorted((b for b in vhost.backends if b.prefix is not None), key=lambda b: -len(b.prefix))
-    return regex + prefix
-
-
 class VhostUrls:
     """get_url and path resolution for one virtual host."""
 
@@ -110,7 +102,7 @@ class VhostUrls:
         self.vhost = vhost
         self.placed = placed                    # backend ident -> its routes, in order
         self.origin = origin                    # (scheme, host, port) for external URLs
-        self._order = [(b, *_backend_capture(b)) for b in routing_order(vhost)]
+        self._order = [(b, *_backend_capture(b)) for b in vhost.routing_order()]
         statics = [(f"goes to the static directory {url} first", (lambda path, u=url: path.startswith(u)),
                     (frozenset({url}), False)) for url in vhost.static]
         self.by_name: dict[str, tuple[ReverseEntry, ...]] = {}

@@ -176,6 +176,8 @@ BAD_CONFIGS = {
     "bad regex": (HOST.replace('prefix = "/slow"', "match = '^/(x'"), "backend[1].match", "regular expression"),
     "missing app module": (HOST.replace('app = "testapps:slow"', 'app = "no.such.module"'),
                            "backend[1].app", "not found"),
+    "app import fails": (HOST.replace('app = "testapps:slow"', 'app = "unimportable"'),
+                         "backend[1].app", "RuntimeError: cannot be imported"),
 }
 
 

@@ -64,7 +64,7 @@ def site(tmp_path):
 
 def test_routing_order_regex_then_longest_prefix(site):
     vhost = site.vhosts[0]
-    assert [b.name for b in lighttpd.routing_order(vhost)] == ["rx", "long", "far", "short", "root"]
+    assert [b.name for b in vhost.routing_order()] == ["rx", "long", "far", "short", "root"]
 
 
 def test_sites_conf_shape(site):

@@ -79,12 +79,12 @@ def _vhost_body(site: Site, vhost: VirtualHost) -> list[str]:
         chain.append((f'$HTTP["url"] =~ {quote(f"^/({statics})")}', ["# served by lighttpd from alias.url"]))
     for b in vhost.routing_order():
         if b.match is not None:
-            chain.append((f'$HTTP["url"] =~ {quote(b.match)}', _fastcgi(site, b, "/")))
+            chain.append((f'$HTTP["url"] =~ {quote(b.match)}', _fastcgi(site, vhost, b, "/")))
         elif b.prefix == "/":
-            chain.append((None, _fastcgi(site, b, "/")))
+            chain.append((None, _fastcgi(site, vhost, b, "/")))
         else:
             chain.append((f'$HTTP["url"] =~ {quote("^" + re.escape(b.prefix) + "(/|$)")}',
-                          _fastcgi(site, b, b.prefix)))
+                          _fastcgi(site, vhost, b, b.prefix)))
     for i, (cond, body) in enumerate(chain):
         if cond is None and i == 0:
             lines += body           # the root backend alone: no condition needed
@@ -94,8 +94,13 @@ def _vhost_body(site: Site, vhost: VirtualHost) -> list[str]:
     return lines
 
 
-def _fastcgi(site: Site, b: Backend, key: str) -> list[str]:
+def _fastcgi(site: Site, vhost: VirtualHost, b: Backend, key: str) -> list[str]:
     common = '"check-local" => "disable"'
+    if vhost.static:
+        # A backend may answer with X-Sendfile for files under its host's static directories
+        # (lighttpd sends them); nowhere else.
+        roots = ", ".join(quote(str(d) + "/") for d in vhost.static.values())
+        common += f', "x-sendfile" => "enable", "x-sendfile-docroot" => ( {roots} )'
     if key == "/":
         # SCRIPT_NAME "" and the whole path in PATH_INFO, as WSGI expects for a root mount.
         common += ', "fix-root-scriptname" => "enable"'

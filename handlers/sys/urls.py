@@ -1,4 +1,7 @@
-"""Backend sys of the demo site."""
-from handlers.identity import identity_app
+"""Backend sys of the demo site: the small privileged part (runs as root). Below prefix /sys."""
+from pycopia_www.urls import route
 
-application = identity_app("sys")
+routes = [
+    route(r"^/$", "handlers.sys.views.index", name="sys-home"),
+    route(r"^$", "handlers.sys.views.to_index"),
+]

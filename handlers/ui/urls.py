@@ -1,12 +1,10 @@
-"""Backend ui of the demo site: the pages."""
-from handlers.identity import identity_app
-from handlers.pages import serve_page
-from handlers.ui.pages import home
+"""Backend ui of the demo site: the pages. Data only: no view is imported here."""
+from pycopia_www.urls import route
 
-_identity = identity_app("ui")
+V = "handlers.ui.views."
 
-
-def application(environ, start_response):
-    if environ.get("PATH_INFO") in ("", "/"):
-        return serve_page(home, environ, start_response)
-    return _identity(environ, start_response)
+routes = [
+    route(r"^/$", V + "home", name="home"),
+    route(r"^/notes$", V + "Notes", name="notes"),
+]
+error_pages = {404: V + "not_found"}

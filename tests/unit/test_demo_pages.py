@@ -1,37 +1,75 @@
-"""Every HTML page of the demo site is valid XHTML 1.0 Strict (the real W3C DTD) and HTML5-parsable."""
-import importlib
-import wsgiref.util
+"""The demo site, in process through the test client: every HTML page is valid XHTML 1.0 Strict
+(the real W3C DTD) and parses as text/html; links are built with get_url and lead somewhere; the
+form posts and redirects; the custom 404 page is used."""
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 from pycopia_www.markup.validate import html5_errors, xhtml1_strict_errors
+from pycopia_www.testing import Client
 
-# (backend module, path): every page the demo serves as HTML
-PAGES = [("handlers.ui.urls", "/"), ("handlers.docs.urls", "/")]
+FARM = Path(__file__).resolve().parents[2] / "etc" / "farm.toml"
+XHTML = {"Accept": "application/xhtml+xml"}
 
-
-def fetch(module: str, path: str, accept: str):
-    environ = {"PATH_INFO": path, "HTTP_ACCEPT": accept, "HTTP_HOST": "localhost:8080"}
-    wsgiref.util.setup_testing_defaults(environ)
-    captured = {}
-
-    def start_response(status, headers):
-        captured.update(status=status, headers=dict(headers))
-
-    body = b"".join(importlib.import_module(module).application(environ, start_response))
-    return captured["status"], captured["headers"], body
+# (host, path, status): every HTML page the demo serves
+PAGES = [("localhost", "/", 200), ("localhost", "/notes", 200), ("localhost", "/sys/", 200),
+         ("localhost", "/no/such/page", 404), ("docs.local", "/", 200)]
 
 
-@pytest.mark.parametrize("module,path", PAGES)
-def test_demo_page_is_valid_xhtml(module, path):
-    status, headers, body = fetch(module, path, "application/xhtml+xml")
-    assert status == "200 OK"
-    assert headers["Content-Type"].startswith("application/xhtml+xml")
-    assert xhtml1_strict_errors(body) == []
+@pytest.fixture
+def client(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)     # a backend's working directory is its state directory
+    return Client.for_site(FARM, host="localhost")
 
 
-@pytest.mark.parametrize("module,path", PAGES)
-def test_demo_page_as_text_html_parses(module, path):
-    status, headers, body = fetch(module, path, "text/html")
-    assert headers["Content-Type"].startswith("text/html") and headers["Vary"] == "Accept"
-    assert html5_errors(body, legacy_doctype=True) == []
+@pytest.mark.parametrize("host,path,status", PAGES)
+def test_every_page_is_valid_xhtml_and_html(client, host, path, status):
+    r = client.get(f"http://{host}{path}", headers=XHTML)
+    assert r.status == status and r.content_type.startswith("application/xhtml+xml")
+    assert xhtml1_strict_errors(r.body) == []
+    r = client.get(f"http://{host}{path}", headers={"Accept": "text/html"})
+    assert r.content_type.startswith("text/html")
+    assert html5_errors(r.body, legacy_doctype=True) == []
+
+
+def test_home_links_reach_other_backends_and_hosts(client):
+    body = client.get("/", headers=XHTML).text
+    hrefs = re.findall(r'href="([^"]+)"', body)
+    assert "/status" in hrefs and "/sys/" in hrefs and "/notes" in hrefs
+    assert any(h.startswith("http://docs.local") for h in hrefs)      # the other virtual host
+    for href in hrefs:
+        if href.endswith(".css") or href.startswith("/media/"):
+            continue
+        parts = urlsplit(href)
+        target = f"http://{parts.hostname}{parts.path}" if parts.hostname else parts.path
+        assert client.get(target).status == 200, href
+
+
+def test_notes_post_redirects_then_shows_the_note(client):
+    r = client.post("/notes", data={"text": "a <b>bold</b> claim"})
+    assert r.status == 303 and urlsplit(r.location).path == "/notes"
+    page = client.get("/notes", headers=XHTML).text
+    assert "a &lt;b&gt;bold&lt;/b&gt; claim" in page and "<b>bold</b>" not in page
+
+
+def test_empty_note_is_refused_next_to_its_field(client):
+    r = client.post("/notes", data={"text": "  "}, headers=XHTML)
+    assert r.status == 200 and "Write 1 to 200 characters." in r.text
+    assert xhtml1_strict_errors(r.body) == []
+
+
+def test_custom_404_page(client):
+    r = client.get("/no/such/page", headers=XHTML)
+    assert r.status == 404 and "Nothing lives at /no/such/page" in r.text
+
+
+def test_bare_sys_prefix_redirects(client):
+    r = client.get("/sys")
+    assert r.status == 308 and urlsplit(r.location).path == "/sys/"
+
+
+def test_db_status_is_json_with_a_link_home(client):
+    data = client.get("/status").json()
+    assert data["backend"] == "db" and data["home"].endswith("/")

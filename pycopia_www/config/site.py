@@ -30,6 +30,7 @@ class Backend:
     environment: dict[str, str] = field(default_factory=dict)
     addresses: tuple[str, ...] = ()  # host:port of remote instances; empty: run here
     debug: bool = False
+    middleware: tuple[str, ...] = ()  # dotted paths, outermost first, around the route module's own
 
     @property
     def ident(self) -> str:
@@ -169,6 +170,7 @@ def _load_backend(f: Fields, host: str, key: str) -> Backend:
         environment=f.string_table("environment"),
         addresses=f.strings("addresses", (), check=_check_address),
         debug=f.get("debug", bool, False),
+        middleware=f.strings("middleware", (), check=_check_dotted),
     )
     f.done()
     return backend

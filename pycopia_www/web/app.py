@@ -103,8 +103,10 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
         return Request.of(environ, limits=limits, urls=urls)
 
     core = Dispatcher(placed, errors, make_request)
-    chain = build_chain(core, _middleware(module, getattr(namespace, "middleware", ())),
-                        errors, make_request)
+    # The backend's configured middleware (etc/backends.d) wraps the route module's own.
+    middleware = (_middleware(backend.file, f"{backend.key}.middleware", backend.middleware)
+                  + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
+    chain = build_chain(core, middleware, errors, make_request)
     return App(chain, make_request, errors, backend, urls)
 
 
@@ -152,19 +154,19 @@ def _error_pages(module) -> dict:
     return pages
 
 
-def _middleware(module, items) -> list:
+def _middleware(file, where: str, items) -> list:
     out = []
     for i, item in enumerate(items):
-        key = f"middleware[{i}]"
+        key = f"{where}[{i}]"
         if isinstance(item, str):
             try:
                 item = resolve_dotted(item)
             except Exception as exc:
-                raise ConfigError(module.file, key, f"cannot import {item}: {exc}") from None
+                raise ConfigError(file, key, f"cannot import {item}: {exc}") from None
         if isinstance(item, type) and is_hook(item):
             item = item()
         if not (is_hook(item) or callable(item)):
-            raise ConfigError(module.file, key, "must be a hook (before/after methods) or a WSGI "
+            raise ConfigError(file, key, "must be a hook (before/after methods) or a WSGI "
                                                 "wrapper (a callable taking and returning an app)")
         out.append(item)
     return out

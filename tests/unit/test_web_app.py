@@ -86,3 +86,20 @@ def test_markup_pages_resolve_urls_like_request_get_url(site):
     assert r.headers["Vary"] == "Accept"
     # Only during the request: nothing is left installed afterwards.
     assert markup.urls.get_url_resolver() is None
+
+
+def test_configured_middleware_wraps_the_route_modules_own(tmp_path):
+    """etc/backends.d's `middleware` list is outermost, then the route module's list."""
+    site = make_site(tmp_path, main=MAIN.replace('app = "webapps.ui.urls"',
+                                                 'app = "webapps.ui.urls"\n    middleware = ["webapps.ui.hooks.Inner"]'))
+    r = Client.for_backend(site, "main.ui").get("/")
+    assert r.headers["X-Order"].startswith("inner.before,outer.before,wsgi.in,inner.before")
+
+
+def test_configured_middleware_that_cannot_be_imported_names_config_file_and_key(tmp_path):
+    from pycopia_www.config import ConfigError
+    site = make_site(tmp_path, main=MAIN.replace('app = "webapps.ui.urls"',
+                                                 'app = "webapps.ui.urls"\n    middleware = ["webapps.nope.Hook"]'))
+    with pytest.raises(ConfigError) as info:
+        build_app(site, site.backend("main.ui"))
+    assert info.value.file.endswith("main.toml") and info.value.key == "backend[0].middleware[0]"

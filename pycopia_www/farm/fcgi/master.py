@@ -11,8 +11,9 @@ import signal
 import sys
 import time
 
+from ..privileges import set_process_name
 from .scoreboard import Scoreboard
-from .worker import STOP_SIGNALS, Worker, set_process_name
+from .worker import STOP_SIGNALS, Worker
 
 TICK = 1.0                 # longest sleep between two looks at the scoreboard
 QUICK_DEATH = 1.0          # a worker that fails sooner than this after its start is respawned late

@@ -20,19 +20,12 @@ import signal
 import socket
 import time
 
-import prctl
-
 from . import protocol as P
 from .connection import Connection
 from .wsgi import RequestTimeout, respond
 
 KEEP_IDLE = 5.0        # seconds a kept (FCGI_KEEP_CONN) connection may sit idle between requests
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}
-
-
-def set_process_name(title):
-    prctl.set_name(title[:15])
-    prctl.set_proctitle(title)
 
 
 class Worker:

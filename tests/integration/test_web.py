@@ -150,3 +150,20 @@ def test_request_sees_what_lighttpd_saw(farm):
     status, _, body = call(farm, "GET", "/request?x=1&x=2", headers={"Cookie": "a=b"})
     info = json.loads(body)
     assert status == 200 and info["method"] == "GET" and info["path"] == "/request"
+
+
+def test_callable_instance_handler(farm):
+    status, _, body = call(farm, "GET", "/calls/5")
+    assert status == 200 and json.loads(body)["n"] == 5
+
+
+def test_body_over_the_route_limit_is_413(farm):
+    status, _, body = call(farm, "POST", "/upload", body=b"a=" + b"x" * 10000,
+                           headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 413 and b"Traceback" not in body
+
+
+def test_malformed_multipart_is_400(farm):
+    status, _, body = call(farm, "POST", "/upload", body=b"--b\r\nno headers end",
+                           headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert status == 400 and b"Traceback" not in body

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..config import Backend, ConfigError, Site
 from . import paths
 from .lighttpd import frontend_group
+from .privileges import Credentials
 
 log = logging.getLogger("pycopia_www.setup")
 
@@ -62,8 +63,23 @@ def check_accounts(site: Site) -> None:
 
 
 def _ids(user: str, group: str | None = None) -> tuple[int, int]:
-    pw = pwd.getpwnam(user)
-    return pw.pw_uid, grp.getgrnam(group).gr_gid if group else pw.pw_gid
+    creds = Credentials.lookup(user, group)
+    return creds.uid, creds.gid
+
+
+def _prepare(farm_file, key: str, path: Path, owner: tuple[int, int], mode: int) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        os.chown(path, *owner)
+        os.chmod(path, mode)
+    except OSError as exc:
+        raise ConfigError(farm_file, key, f"cannot prepare {path}: {exc.strerror}") from None
+
+
+def prepare_state_dir(site: Site, b: Backend, as_root: bool) -> None:
+    """The backend's private working directory: its user's alone (the invoking user's if not root)."""
+    owner = _ids(b.user, b.group) if as_root else (os.getuid(), os.getgid())
+    _prepare(site.farm.file, "state_dir", paths.state_path(site.farm, b), owner, 0o700)
 
 
 def prepare_directories(site: Site, as_root: bool) -> None:
@@ -86,16 +102,10 @@ def prepare_directories(site: Site, as_root: bool) -> None:
         ("log_dir", paths.lighttpd_log_dir(farm), front, 0o750),
         ("state_dir", farm.state_dir, root, 0o755),
     ]
+    for key, path, owner, mode in plan:
+        _prepare(farm.file, key, path, owner, mode)
     for b in site.local_backends:
-        owner = _ids(b.user, b.group) if as_root else me
-        plan.append(("state_dir", paths.state_path(farm, b), owner, 0o700))
-    for key, path, (uid, gid), mode in plan:
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-            os.chown(path, uid, gid)
-            os.chmod(path, mode)
-        except OSError as exc:
-            raise ConfigError(farm.file, key, f"cannot prepare {path}: {exc.strerror}") from None
+        prepare_state_dir(site, b, as_root)
     _check_socket_path_length(site)
 
 
@@ -107,7 +117,7 @@ def _check_socket_path_length(site: Site) -> None:
                               f"socket path {path} is longer than a unix socket allows (107 bytes)")
 
 
-def check_backend_app(site: Site, b: Backend, python: str, farm_file) -> list[ConfigError]:
+def check_backend_app(site: Site, b: Backend, python: str) -> list[ConfigError]:
     """Load the backend's application as its user (see appcheck.py). Raises the first error;
     returns warnings (named routes that can never be reversed)."""
     env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **b.environment}
@@ -115,7 +125,7 @@ def check_backend_app(site: Site, b: Backend, python: str, farm_file) -> list[Co
     if os.geteuid() == 0 and b.user != "root":
         uid, gid = _ids(b.user, b.group)
         kwargs = dict(user=uid, group=gid, extra_groups=[])
-    proc = subprocess.run([python, "-m", "pycopia_www.farm.appcheck", str(farm_file), b.ident],
+    proc = subprocess.run([python, "-m", "pycopia_www.farm.appcheck", str(site.farm.file), b.ident],
                           env=env, capture_output=True, text=True, cwd="/", timeout=60, **kwargs)
     try:
         report = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -51,7 +51,7 @@ def check_site(site: Site, *, as_root: bool, python: str, port: int | None = Non
         check_accounts(site)
     warnings: dict[str, ConfigError] = {}
     for b in site.local_backends:
-        for w in check_backend_app(site, b, python, site.farm.file):
+        for w in check_backend_app(site, b, python):
             warnings[str(w)] = w
     check_lighttpd_config(site, port=port, as_root=as_root)
     return list(warnings.values())

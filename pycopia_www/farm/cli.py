@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..config import ConfigError, FarmSettings, load_farm, load_site
 from . import lighttpd, paths, procfs
-from .accounts import create_accounts, prepare_directories
+from .accounts import create_accounts, prepare_directories, prepare_state_dir
 from .checks import check_site
 from .privileges import running_as_root
 
@@ -246,8 +246,6 @@ def cmd_reload(args) -> int:
 
 def cmd_serve(args) -> int:
     """Run one backend on a TCP address, in the foreground: the remote half of `addresses`."""
-    import pwd
-    import grp
     from .backend import command
     site = load_site(args.farm)
     try:
@@ -260,14 +258,8 @@ def cmd_serve(args) -> int:
     listener = socket.create_server((host.strip("[]"), int(port)), backlog=1024,
                                     family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     os.set_inheritable(listener.fileno(), True)
-    state = paths.state_path(site.farm, b)
-    state.mkdir(parents=True, exist_ok=True)
-    if running_as_root():
-        os.chown(state, pwd.getpwnam(b.user).pw_uid,
-                 grp.getgrnam(b.group).gr_gid if b.group else pwd.getpwnam(b.user).pw_gid)
-    else:
-        warn_if_unprivileged()
-    os.chmod(state, 0o700)
+    warn_if_unprivileged()
+    prepare_state_dir(site, b, running_as_root())
     argv, env = command(sys.executable, args.farm, site.farm, b, listen_fd=listener.fileno(),
                         ready_fd=None, drop=running_as_root())
     os.execve(argv[0], argv, env)

@@ -436,10 +436,7 @@ class Supervisor:
 
     def reload(self) -> dict:
         try:
-            site = load_site(self.farm_file)
-            for warning in check_site(site, as_root=self.as_root, python=self.python, port=self.port):
-                log.warning("%s", warning)
-            prepare_directories(site, self.as_root)
+            site = prepare_and_check(self.farm_file, port=self.port)
         except ConfigError as exc:
             log.error("reload refused, still running the old configuration: %s", exc)
             return {"ok": False, "error": str(exc)}
@@ -489,7 +486,8 @@ class Supervisor:
 
 
 def prepare_and_check(farm_file: Path, *, port: int | None) -> Site:
-    """Everything that must hold before anything starts; raises ConfigError naming the problem."""
+    """Everything that must hold before anything starts (or a reload applies); raises
+    ConfigError naming the problem."""
     site = load_site(farm_file)
     as_root = running_as_root()
     for warning in check_site(site, as_root=as_root, python=sys.executable, port=port):

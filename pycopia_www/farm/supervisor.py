@@ -87,6 +87,7 @@ class Supervisor:
         self.retiring: list[subprocess.Popen] = []
         self.selector = selectors.DefaultSelector()
         self.stopping = False
+        self._pending_reload = False        # set by SIGHUP, acted on by the loop
         self.started = time.time()
         self.generation = 0
 
@@ -107,7 +108,7 @@ class Supervisor:
         self.selector.register(control, selectors.EVENT_READ, ("control", None))
         paths.pid_file(self.site.farm).write_text(f"{os.getpid()}\n")
         try:
-            self._apply(self.site, first=True)
+            self._apply(self.site)
             log.info("farm up: http://%s:%d/ (%s)", self.site.farm.listen,
                      self.port or self.site.farm.port, "root" if self.as_root else "unprivileged")
             while not self.stopping:
@@ -126,8 +127,6 @@ class Supervisor:
             self.stopping = True
         elif signum == signal.SIGHUP:
             self._pending_reload = True
-
-    _pending_reload = False
 
     def _open_control_socket(self) -> socket.socket:
         path = paths.control_socket(self.site.farm)
@@ -390,7 +389,7 @@ class Supervisor:
 
     # ----- applying a configuration: start, and reload ------------------------------------------
 
-    def _apply(self, site: Site, *, first: bool = False) -> None:
+    def _apply(self, site: Site) -> None:
         self.site = site
         farm = site.farm
         wanted = {b.ident: b for b in site.local_backends}

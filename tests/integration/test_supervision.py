@@ -209,3 +209,12 @@ def test_unwritable_directory_starts_nothing():
         assert not (f.root / "var" / "run" / "websitectl.pid").exists()
     finally:
         f.cleanup()
+
+
+def test_sighup_reloads_like_websitectl_reload(farm):
+    before = farm.status()
+    os.kill(before["supervisor"]["pid"], signal.SIGHUP)
+    after = _wait_for(lambda: (s := farm.status())["supervisor"]["generation"] == 1
+                      and not s["backends"]["site.ui"]["reloading"] and s)
+    assert after["backends"]["site.ui"]["pid"] != before["backends"]["site.ui"]["pid"]
+    assert farm.json("/")["ident"] == "site.ui"

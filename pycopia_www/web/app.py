@@ -100,7 +100,7 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
             log.warning("%s", problem)
 
     def make_request(environ):
-        return Request.of(environ, limits=limits, urls=urls)
+        return Request.of(environ, limits=limits, urls=urls, debug=backend.debug)
 
     core = Dispatcher(placed, errors, make_request)
     # The backend's configured middleware (etc/backends.d) wraps the route module's own.

@@ -40,9 +40,10 @@ def parse_urlencoded(data: str, limits: Limits, what: str) -> MultiDict:
 
 
 class Request:
-    def __init__(self, environ: dict, *, limits: Limits = DEFAULT_LIMITS, urls=None):
+    def __init__(self, environ: dict, *, limits: Limits = DEFAULT_LIMITS, urls=None, debug=False):
         self.environ = environ
         self.limits = limits
+        self.debug = debug          # the backend's debug mode: error details may reach the client
         self.route = None           # the matched Route, once the dispatcher has routed
         self.kwargs: dict = {}      # the handler's converted keyword arguments
         self._urls = urls           # the virtual host's URL map (get_url)

@@ -69,6 +69,8 @@ class Client:
         self.sendfile = sendfile
         self.validate = validate
         self.cookies: dict[str, str] = {}
+        # Variables lighttpd adds to every request, e.g. what an authorizer passed (REMOTE_USER).
+        self.environ: dict[str, str] = {}
 
     @classmethod
     def for_backend(cls, site: Site | str | Path, ident: str, **kw) -> "Client":
@@ -182,6 +184,7 @@ class Client:
         }
         if scheme == "https":
             environ["HTTPS"] = "on"
+        environ.update(self.environ)
         if body or method.upper() in ("POST", "PUT", "PATCH"):
             environ["CONTENT_LENGTH"] = str(len(body))
         if content_type:

@@ -12,8 +12,9 @@ import importlib
 import inspect
 import typing
 
+from .auth import required_roles
 from .convert import converter_for
-from .errors import MethodNotAllowed, NotFound
+from .errors import Forbidden, MethodNotAllowed, NotFound, Unauthorized
 from .response import Response
 
 VERBS = ("get", "post", "put", "delete", "patch")
@@ -122,11 +123,13 @@ class Handler:
                 verb = "get"
             elif verb == "options" and "options" not in self.convert:
                 return Response(b"", 204, [("Allow", ", ".join(sorted(self.allowed)))])
+            _check_roles(request, self.obj, getattr(self.obj, verb))
             kwargs = self._convert(self.convert[verb], groups)
             request.kwargs = kwargs
             return getattr(self.obj(), verb)(request, **kwargs)
         if method == "OPTIONS" and self.allowed is not None:
             return Response(b"", 204, [("Allow", ", ".join(sorted(self.allowed)))])
+        _check_roles(request, self.obj)
         kwargs = self._convert(self.convert[None], groups)
         request.kwargs = kwargs
         return self.obj(request, **kwargs)
@@ -142,3 +145,16 @@ class Handler:
                 except (ValueError, TypeError, ArithmeticError):
                     raise NotFound() from None
         return kwargs
+
+
+def _check_roles(request, *marked) -> None:
+    """Honour requires_role/requires_login on the handler (and, for a class, on the class and
+    the verb's method): no user is 401, a user without a role 403."""
+    needed = [roles for roles in map(required_roles, marked) if roles is not None]
+    if not needed:
+        return
+    user = request.user
+    if user is None:
+        raise Unauthorized("login required")
+    if not user.has_roles(frozenset().union(*needed)):
+        raise Forbidden("your roles do not allow this")

@@ -8,6 +8,7 @@ import json
 from functools import cached_property
 from urllib.parse import parse_qsl
 
+from .auth import User, user_from_environ
 from .cookies import parse_cookie_header
 from .errors import BadRequest, PayloadTooLarge, RequestHeaderFieldsTooLarge, UnsupportedMediaType
 from .headers import RequestHeaders
@@ -132,6 +133,11 @@ class Request:
     def remote_port(self) -> int | None:
         port = self.environ.get("REMOTE_PORT", "")
         return int(port) if str(port).isdigit() else None
+
+    @cached_property
+    def user(self) -> User | None:
+        """The logged-in user as the auth backend's authorizer passed it, or None."""
+        return user_from_environ(self.environ)
 
     # -- headers and cookies ------------------------------------------------------------------
 

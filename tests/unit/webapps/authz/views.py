@@ -1,0 +1,32 @@
+from pycopia_www.web.auth import requires_login, requires_role
+
+
+def open_page(request):
+    user = request.user
+    return {"user": user and user.name, "roles": sorted(user.roles) if user else None,
+            "session": user and user.session}
+
+
+@requires_login
+def any_user(request):
+    return {"user": request.user.name}
+
+
+@requires_role("admin")
+def admin_only(request):
+    return {"user": request.user.name}
+
+
+class Mixed:
+    def get(self, request):
+        return "anyone"
+
+    @requires_role("ops")
+    def post(self, request):
+        return "ops only"
+
+
+@requires_role("admin")
+class AdminClass:
+    def get(self, request):
+        return "admin class"

@@ -11,7 +11,7 @@ from pathlib import Path
 from ..config import Backend, ConfigError, Site
 from . import paths
 from .lighttpd import frontend_group
-from .privileges import Credentials
+from ..privileges import Credentials
 
 log = logging.getLogger("pycopia_www.setup")
 

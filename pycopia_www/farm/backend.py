@@ -20,7 +20,7 @@ import prctl
 
 from ..config import Backend, FarmSettings
 from . import paths
-from .privileges import Credentials, PrivilegeError, drop_to, set_process_name
+from ..privileges import Credentials, PrivilegeError, drop_to, set_process_name
 
 EXIT_CONFIG = 78        # EX_CONFIG: the backend cannot run as configured
 

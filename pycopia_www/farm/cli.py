@@ -13,7 +13,7 @@ from ..config import ConfigError, FarmSettings, load_farm, load_site
 from . import lighttpd, paths, procfs
 from .accounts import create_accounts, prepare_directories, prepare_state_dir
 from .checks import check_site
-from .privileges import running_as_root
+from ..privileges import running_as_root
 
 log = logging.getLogger("websitectl")
 

@@ -26,7 +26,7 @@ from .accounts import prepare_directories
 from .backend import command as backend_command
 from .checks import check_site, lighttpd_binary, write_generated
 from .lighttpd import frontend_group
-from .privileges import running_as_root, set_process_name
+from ..privileges import running_as_root, set_process_name
 
 log = logging.getLogger("pycopia_www.supervisor")
 

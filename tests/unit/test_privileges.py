@@ -4,7 +4,7 @@ import pwd
 
 import pytest
 
-from pycopia_www.farm.privileges import Credentials, PrivilegeError, drop_to, verify_dropped
+from pycopia_www.privileges import Credentials, PrivilegeError, drop_to, verify_dropped
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to drop privileges")
 

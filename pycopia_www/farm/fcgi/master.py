@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 
-from ..privileges import set_process_name
+from ...privileges import set_process_name
 from .scoreboard import Scoreboard
 from .worker import STOP_SIGNALS, Worker
 

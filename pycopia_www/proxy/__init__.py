@@ -1,0 +1,7 @@
+"""JSON proxies: Python objects called from JavaScript (js/proxy.js) or Python (proxy.client)
+over JSON-RPC 2.0 with typed values. The wire format is specified in docs/proxy.md."""
+from .codec import EnumMember, register_type
+from .errors import RPCError
+from .server import Proxy
+
+__all__ = ["EnumMember", "Proxy", "RPCError", "register_type"]

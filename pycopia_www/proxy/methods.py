@@ -1,0 +1,108 @@
+"""What a proxy exposes: its methods, their remote signatures, and binding call parameters to them.
+
+A parameter named `request` is filled in by the server and is not part of the remote signature.
+Parameters are bound (and plain-class annotations checked) before the call, so a wrong call is a
+-32602 naming the problem, never a TypeError from deep inside the method.
+"""
+import inspect
+import typing
+from dataclasses import dataclass
+
+from .errors import InvalidParams
+
+REQUEST_PARAMETER = "request"
+
+
+@dataclass(frozen=True)
+class Method:
+    name: str
+    function: object
+    signature: inspect.Signature      # the remote signature: without `request`
+    wants_request: bool
+    roles: frozenset | None           # None: public; empty: any logged-in user
+    checks: dict                      # parameter name -> the plain class its value must be
+
+    @property
+    def param_structure(self) -> str:
+        kinds = {p.kind for p in self.signature.parameters.values()}
+        if inspect.Parameter.KEYWORD_ONLY in kinds:
+            return "by-name"
+        if inspect.Parameter.POSITIONAL_ONLY in kinds or inspect.Parameter.VAR_POSITIONAL in kinds:
+            return "by-position"
+        return "either"
+
+    @property
+    def description(self) -> str:
+        return inspect.getdoc(self.function) or ""
+
+    def bind(self, params) -> tuple[list, dict]:
+        """(args, kwargs) for a call with JSON-RPC params (array, object or absent)."""
+        try:
+            if params is None:
+                bound = self.signature.bind()
+            elif type(params) is list:
+                bound = self.signature.bind(*params)
+            else:
+                bound = self.signature.bind(**params)
+        except TypeError as exc:
+            raise InvalidParams(f"{self.name}: {exc}") from None
+        for name, expected in self.checks.items():
+            if name in bound.arguments:
+                _check(self.name, name, bound.arguments[name], expected)
+        return list(bound.args), dict(bound.kwargs)
+
+
+def _check(method: str, name: str, value, expected: type) -> None:
+    # bool is an int to Python, but never what a parameter annotated int means.
+    if expected is float and type(value) is int:
+        return
+    if isinstance(value, expected) and not (type(value) is bool and expected is not bool):
+        return
+    raise InvalidParams(f"{method}: parameter {name!r} must be {expected.__name__}, "
+                        f"not {type(value).__name__}")
+
+
+def _plain_class_checks(function, parameters) -> dict:
+    """Annotations that are plain classes (int, str, datetime, a registered class ...) are checked
+    at the call; generics, unions and strings are left to the method."""
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception:
+        hints = {}
+    return {p.name: hints[p.name] for p in parameters
+            if isinstance(hints.get(p.name), type) and hints[p.name] is not object
+            and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
+
+
+def make_method(name: str, function) -> Method:
+    signature = inspect.signature(function)
+    parameters = list(signature.parameters.values())
+    wants_request = any(p.name == REQUEST_PARAMETER for p in parameters)
+    remote = [p for p in parameters if p.name != REQUEST_PARAMETER]
+    roles = getattr(function, "pwww_roles", None)
+    return Method(name, function, signature.replace(parameters=remote), wants_request,
+                  frozenset(roles) if roles is not None else None,
+                  _plain_class_checks(function, remote))
+
+
+def collect_methods(*targets) -> dict[str, Method]:
+    """name -> Method from objects (their public callable attributes), lists of functions, and
+    dicts of name -> function. A name starting with "_" or "rpc." is never exposed."""
+    found: dict[str, object] = {}
+    for target in targets:
+        if isinstance(target, dict):
+            found.update(target)
+        elif isinstance(target, (list, tuple)):
+            found.update((f.__name__, f) for f in target)
+        elif callable(target) and not isinstance(target, type) and hasattr(target, "__name__"):
+            found[target.__name__] = target
+        else:
+            for attr in dir(target):
+                if not attr.startswith("_"):
+                    value = getattr(target, attr)
+                    if callable(value) and not isinstance(value, type):
+                        found[attr] = value
+    for name in found:
+        if not isinstance(name, str) or name.startswith("_") or name.startswith("rpc."):
+            raise ValueError(f"a proxy method may not be called {name!r}")
+    return {name: make_method(name, f) for name, f in found.items()}

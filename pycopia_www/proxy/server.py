@@ -1,0 +1,200 @@
+"""The server side of a JSON proxy: a route handler that answers JSON-RPC 2.0 calls.
+
+    proxy = Proxy(SystemInfo())            # in a module; route(r"^/api$", "handlers.sys.api.proxy")
+
+The transport rules (POST, JSON, the X-Requested-With header, same origin, sizes) are checked
+before anything is parsed; then each call is validated, its parameters decoded and bound to the
+method's signature, and the method called. The wire format is specified in docs/proxy.md.
+"""
+import json
+import logging
+import traceback
+from urllib.parse import urlsplit
+
+from ..web.errors import HTTPError
+from ..web.response import Response
+from .codec import Codec, DecodeError, EncodeError, default_registry
+from .discover import openrpc_document
+from .errors import (FORBIDDEN, INTERNAL_ERROR, INVALID_REQUEST, LOGIN_REQUIRED, METHOD_NOT_FOUND,
+                     METHOD_RAISED, PARSE_ERROR, InvalidParams, RPCError)
+from .methods import collect_methods
+
+log = logging.getLogger("pycopia_www.proxy")
+
+CSRF_HEADER = "X-Requested-With"
+CSRF_VALUE = "pycopia-www"
+SAFE_FETCH_SITES = frozenset({"same-origin", "none"})
+JSON = "application/json"
+_NO_STORE = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
+_VALID_ID_TYPES = (str, int, float, type(None))
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _json_response(data, status: int = 200, headers=()) -> Response:
+    body = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    return Response(body.encode("utf-8"), status, [*_NO_STORE, *headers], JSON)
+
+
+def _error(id_, code: int, message: str, data=None) -> dict:
+    return {"jsonrpc": "2.0", "id": id_, "error": RPCError(code, message, data).to_wire()}
+
+
+def _refusal(status: int, reason: str, code: int = INVALID_REQUEST, headers=()) -> Response:
+    return _json_response(_error(None, code, reason), status, headers)
+
+
+class Proxy:
+    """Expose objects' public methods (or lists/dicts of functions) as one JSON-RPC endpoint."""
+
+    def __init__(self, *targets, title: str | None = None, registry=default_registry,
+                 max_body: int = 1 << 20, max_batch: int = 100, max_depth: int = 64):
+        self.methods = collect_methods(*targets)
+        self.codec = Codec(registry, strict=True, max_depth=max_depth)
+        self.title = title or (type(targets[0]).__name__ if len(targets) == 1 else "proxy")
+        self.max_body = max_body
+        self.max_batch = max_batch
+        self._discovery = None
+
+    # -- transport ------------------------------------------------------------------------------
+
+    def __call__(self, request) -> Response:
+        try:
+            refusal = self._check_transport(request)
+            if refusal is not None:
+                return refusal
+            body = request.body
+        except HTTPError as error:
+            return _refusal(error.status, error.reason, headers=error.headers)
+        try:
+            data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
+        except (UnicodeDecodeError, ValueError) as exc:
+            return _refusal(400, f"parse error: {exc}", PARSE_ERROR)
+        except RecursionError:
+            return _refusal(400, "parse error: nested too deeply", PARSE_ERROR)
+        if type(data) is list:
+            return self._batch(request, data)
+        response = self._one(request, data)
+        if response is None:
+            return Response(b"", 204, _NO_STORE)
+        invalid = "error" in response and response["error"]["code"] == INVALID_REQUEST
+        return _json_response(response, 400 if invalid else 200)
+
+    def _check_transport(self, request) -> Response | None:
+        if request.method != "POST":
+            if request.method == "OPTIONS":
+                return Response(b"", 204, [("Allow", "POST, OPTIONS")])
+            return _refusal(405, "a proxy call is a POST", headers=[("Allow", "POST, OPTIONS")])
+        if request.content_type != JSON:
+            return _refusal(415, "a proxy call has Content-Type: application/json")
+        headers = request.headers
+        if headers.get(CSRF_HEADER) != CSRF_VALUE:
+            return _refusal(403, f"a proxy call carries the header {CSRF_HEADER}: {CSRF_VALUE}")
+        if (problem := _cross_origin(request)) is not None:
+            return _refusal(403, problem)
+        if request.content_length > self.max_body:
+            return _refusal(413, f"the call is larger than {self.max_body} bytes")
+        return None
+
+    def _batch(self, request, entries: list) -> Response:
+        if not entries:
+            return _refusal(400, "an empty batch")
+        if len(entries) > self.max_batch:
+            return _refusal(413, f"a batch holds at most {self.max_batch} calls")
+        responses = [r for r in (self._one(request, e) for e in entries) if r is not None]
+        if not responses:
+            return Response(b"", 204, _NO_STORE)
+        # Never a bare top-level array (see docs/decisions.md).
+        return _json_response({"jsonrpc": "2.0", "responses": responses})
+
+    # -- one call -------------------------------------------------------------------------------
+
+    def _one(self, request, entry) -> dict | None:
+        """The response object for one call, or None for a notification."""
+        if type(entry) is not dict:
+            return _error(None, INVALID_REQUEST, "a call is a JSON object")
+        id_ = entry.get("id")
+        if not isinstance(id_, _VALID_ID_TYPES) or type(id_) is bool:
+            return _error(None, INVALID_REQUEST, "the id is a string, a number or null")
+        if entry.get("jsonrpc") != "2.0":
+            return _error(id_, INVALID_REQUEST, 'a call has "jsonrpc": "2.0"')
+        name = entry.get("method")
+        if type(name) is not str:
+            return _error(id_, INVALID_REQUEST, "a call names its method as a string")
+        params = entry.get("params")
+        if params is not None and type(params) not in (list, dict):
+            return _error(id_, INVALID_REQUEST, "params is an array or an object")
+        try:
+            result = self._call(request, name, params)
+        except RPCError as exc:
+            return None if "id" not in entry else {"jsonrpc": "2.0", "id": id_, "error": exc.to_wire()}
+        return None if "id" not in entry else {"jsonrpc": "2.0", "id": id_, "result": result}
+
+    def _call(self, request, name: str, params):
+        if name == "rpc.discover":
+            if self._discovery is None:
+                self._discovery = openrpc_document(self.title, self.methods, self.codec)
+            return self._discovery
+        method = self.methods.get(name)
+        if method is None:
+            raise RPCError(METHOD_NOT_FOUND, f"method not found: {name}")
+        if method.roles is not None:
+            _check_roles(request, method)
+        try:
+            params = self.codec.decode(params)
+        except DecodeError as exc:
+            raise InvalidParams(f"{name}: {exc}") from None
+        args, kwargs = method.bind(params)
+        if method.wants_request:
+            kwargs["request"] = request
+        try:
+            value = method.function(*args, **kwargs)
+        except RPCError:
+            raise
+        except Exception as exc:
+            raise self._method_raised(request, name, exc) from None
+        try:
+            return self.codec.encode(value)
+        except (EncodeError, RecursionError) as exc:
+            log.error("proxy %s.%s: result not sent: %s", self.title, name, exc)
+            raise RPCError(INTERNAL_ERROR, f"{name}: the result could not be sent: {exc}") from None
+
+    def _method_raised(self, request, name: str, exc: Exception) -> RPCError:
+        kind = type(exc).__name__
+        debug = getattr(request, "debug", False)
+        # The caller gets the exception; the log gets its traceback in debug mode only, since
+        # methods raising for bad input is ordinary.
+        log.warning("proxy %s.%s raised %s: %s", self.title, name, kind, exc, exc_info=debug and exc)
+        data = {"type": kind, "message": str(exc)}
+        if debug:
+            data["traceback"] = "".join(traceback.format_exception(exc))
+        return RPCError(METHOD_RAISED, f"{kind}: {exc}" if str(exc) else kind, data)
+
+
+def _check_roles(request, method) -> None:
+    user = getattr(request, "user", None)
+    if user is None:
+        raise RPCError(LOGIN_REQUIRED, f"{method.name}: login required")
+    if method.roles and not (method.roles & user.roles):
+        raise RPCError(FORBIDDEN, f"{method.name}: needs the role {' or '.join(sorted(method.roles))}")
+
+
+def _cross_origin(request) -> str | None:
+    """Why this call is not same-origin, judged from the headers a browser adds (None: fine).
+    Clients that are not browsers send neither header; the custom header alone covers them."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None and site not in SAFE_FETCH_SITES:
+        return f"a cross-site call (Sec-Fetch-Site: {site})"
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return None
+    try:
+        parts = urlsplit(origin)
+        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        same = (parts.scheme == request.scheme and (parts.hostname or "") == request.host.lower()
+                and port == request.port)
+    except ValueError:
+        same = False
+    return None if same else f"a call from another origin ({origin})"

@@ -4,4 +4,5 @@ from pycopia_www.urls import route
 routes = [
     route(r"^/$", "handlers.sys.views.index", name="sys-home"),
     route(r"^$", "handlers.sys.views.to_index"),
+    route(r"^/api$", "handlers.sys.api.proxy", name="sys-api"),
 ]

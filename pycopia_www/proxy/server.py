@@ -177,8 +177,9 @@ def _check_roles(request, method) -> None:
     user = getattr(request, "user", None)
     if user is None:
         raise RPCError(LOGIN_REQUIRED, f"{method.name}: login required")
-    if method.roles and not (method.roles & user.roles):
-        raise RPCError(FORBIDDEN, f"{method.name}: needs the role {' or '.join(sorted(method.roles))}")
+    if not method.roles <= user.roles:
+        missing = ", ".join(sorted(method.roles - user.roles))
+        raise RPCError(FORBIDDEN, f"{method.name}: needs the role(s) {missing}")
 
 
 def _cross_origin(request) -> str | None:

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .farm import FarmSettings, Supervision, load_farm
-from .site import Backend, VirtualHost, load_virtual_host
+from .site import AuthSettings, Backend, VirtualHost, load_virtual_host
 
-__all__ = ["ConfigError", "FarmSettings", "Supervision", "Backend", "VirtualHost", "Site", "load_site"]
+__all__ = ["AuthSettings", "ConfigError", "FarmSettings", "Supervision", "Backend", "VirtualHost", "Site", "load_site"]
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,8 @@ _NAME = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")
 _ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+_ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+AUTH_MODES = ("required", "optional")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,8 @@ class Backend:
     addresses: tuple[str, ...] = ()  # host:port of remote instances; empty: run here
     debug: bool = False
     middleware: tuple[str, ...] = ()  # dotted paths, outermost first, around the route module's own
+    auth: str | None = None     # "required", "optional" (see docs/auth.md) or None: no authorizer
+    roles: tuple[str, ...] = ()  # with auth = "required": roles every route needs
 
     @property
     def ident(self) -> str:
@@ -43,6 +47,17 @@ class Backend:
 
 
 @dataclass(frozen=True)
+class AuthSettings:
+    """The [auth] table of a virtual host: who authenticates, and the session rules."""
+    backend: str                # the backend (in the same file) holding users and sessions
+    idle_timeout: float         # seconds without a request after which a session ends
+    max_age: float              # seconds after login after which a session ends regardless
+    max_failures: int           # failed logins per user name within failure_window: locked
+    max_failures_per_address: int   # the same per client address
+    failure_window: float       # seconds
+
+
+@dataclass(frozen=True)
 class VirtualHost:
     file: Path
     name: str                   # the file's stem
@@ -50,6 +65,11 @@ class VirtualHost:
     default: bool
     static: dict[str, Path]     # URL prefix ("/media/") -> directory
     backends: tuple[Backend, ...]
+    auth: AuthSettings | None = None
+
+    @property
+    def auth_backend(self) -> Backend | None:
+        return next((b for b in self.backends if self.auth and b.name == self.auth.backend), None)
 
     def routing_order(self) -> list[Backend]:
         """Which backend gets a path: regex backends as declared, then prefixes longest first.
@@ -70,6 +90,11 @@ def _check_hostname(value: str) -> str | None:
 
 def _check_account(value: str) -> str | None:
     return None if _ACCOUNT.match(value) else f"{value!r} is not a valid user or group name"
+
+
+def _check_role(value: str) -> str | None:
+    return None if _ROLE.match(value) else (
+        f"{value!r} is not a role name (lower case letters, digits, '-' or '_', starting with a letter)")
 
 
 def _check_dotted(value: str) -> str | None:
@@ -145,11 +170,48 @@ def load_virtual_host(file: Path, root: Path) -> VirtualHost:
     raw_backends = f.get("backend", list, [])
     backends = tuple(_load_backend(f.sub(f"backend[{i}]", raw), name, f"backend[{i}]")
                      for i, raw in enumerate(raw_backends))
+    auth = _load_auth(f.sub("auth", f.get("auth", dict))) if f.has("auth") else None
     f.done()
     if not backends:
         raise f.error("backend", "no [[backend]] declared")
     _check_unique(file, backends)
-    return VirtualHost(file, name, hosts, default, static, backends)
+    _check_auth(file, auth, backends)
+    return VirtualHost(file, name, hosts, default, static, backends, auth)
+
+
+def _load_auth(f: Fields) -> AuthSettings:
+    def positive(v):
+        return None if v > 0 else "must be greater than 0"
+    auth = AuthSettings(
+        backend=f.get("backend", str, check=_check_name),
+        idle_timeout=f.get("idle_timeout", float, 1800.0, check=positive),
+        max_age=f.get("max_age", float, 12 * 3600.0, check=positive),
+        max_failures=f.get("max_failures", int, 5, check=positive),
+        max_failures_per_address=f.get("max_failures_per_address", int, 20, check=positive),
+        failure_window=f.get("failure_window", float, 300.0, check=positive),
+    )
+    if auth.idle_timeout > auth.max_age:
+        raise f.error("idle_timeout", f"must not be longer than max_age ({auth.max_age:g})")
+    f.done()
+    return auth
+
+
+def _check_auth(file: Path, auth: AuthSettings | None, backends: tuple[Backend, ...]) -> None:
+    protected = [b for b in backends if b.auth is not None]
+    if auth is None:
+        if protected:
+            b = protected[0]
+            raise ConfigError(file, f"{b.key}.auth", "no [auth] table in this file names the "
+                                                     "backend that holds users and sessions")
+        return
+    by_name = {b.name: b for b in backends}
+    holder = by_name.get(auth.backend)
+    if holder is None:
+        raise ConfigError(file, "auth.backend", f"no backend named {auth.backend!r} in this file "
+                                                f"(there are: {', '.join(by_name)})")
+    if holder.auth is not None:
+        # lighttpd would ask the authorizer about its own login page: nobody could log in.
+        raise ConfigError(file, f"{holder.key}.auth", "the auth backend itself cannot be protected")
 
 
 def _load_backend(f: Fields, host: str, key: str) -> Backend:
@@ -171,7 +233,12 @@ def _load_backend(f: Fields, host: str, key: str) -> Backend:
         addresses=f.strings("addresses", (), check=_check_address),
         debug=f.get("debug", bool, False),
         middleware=f.strings("middleware", (), check=_check_dotted),
+        auth=f.get("auth", str, None, check=lambda v: None if v in AUTH_MODES else
+                   f"{v!r} must be one of {', '.join(map(repr, AUTH_MODES))}"),
+        roles=f.strings("roles", (), check=_check_role),
     )
+    if backend.roles and backend.auth != "required":
+        raise f.error("roles", 'roles need auth = "required"')
     f.done()
     return backend
 

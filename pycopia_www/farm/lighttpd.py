@@ -104,14 +104,23 @@ def _fastcgi(site: Site, vhost: VirtualHost, b: Backend, key: str) -> list[str]:
     if key == "/":
         # SCRIPT_NAME "" and the whole path in PATH_INFO, as WSGI expects for a root mount.
         common += ', "fix-root-scriptname" => "enable"'
-    if b.remote:
-        hosts = []
-        for address in b.addresses:
-            host, _, port = address.rpartition(":")
-            hosts.append(f'( "host" => {quote(host.strip("[]"))}, "port" => {int(port)}, {common} )')
-    else:
-        hosts = [f'( "socket" => {quote(paths.socket_path(site.farm, b))}, {common} )']
-    return [f"# backend {b.ident} (user {b.user})",
+    hosts = _hosts(site, b, common)
+    if b.auth is not None:
+        # lighttpd asks the authorizer first; only its 200 lets the request reach the responder.
+        # (mod_fastcgi must precede mod_scgi/mod_proxy in server.modules for this to run.)
+        auth = vhost.auth_backend
+        hosts = _hosts(site, auth, '"check-local" => "disable", "mode" => "authorizer"') + hosts
+    return [f"# backend {b.ident} (user {b.user})" + (f", authorized by {auth.ident}" if b.auth else ""),
             f"fastcgi.server = ( {quote(key)} => (",
             *("    " + h + "," for h in hosts),
             "))"]
+
+
+def _hosts(site: Site, b: Backend, options: str) -> list[str]:
+    if not b.remote:
+        return [f'( "socket" => {quote(paths.socket_path(site.farm, b))}, {options} )']
+    hosts = []
+    for address in b.addresses:
+        host, _, port = address.rpartition(":")
+        hosts.append(f'( "host" => {quote(host.strip("[]"))}, "port" => {int(port)}, {options} )')
+    return hosts

@@ -1,5 +1,6 @@
 """Test helpers that build a throw-away farm (its own config, ports, directories) and drive it
 through the real websitectl, lighttpd and backends."""
+import contextlib
 import http.client
 import json
 import os
@@ -193,3 +194,27 @@ def kill(pid: int, sig: int = signal.SIGKILL) -> None:
 def proc_ids(pid: int) -> dict:
     from pycopia_www.farm.procfs import ids
     return ids(pid)
+
+
+@contextlib.contextmanager
+def login_user(tag: str, *useradd_options: str):
+    """A regular (non-system) account with a home directory, as a person would have; removed
+    afterwards with its home. The name is per test process, so concurrent runs do not collide."""
+    name = f"pwww-t-{tag}{os.getpid() % 100000}"
+    options = useradd_options if "--gid" in useradd_options else ("--user-group", *useradd_options)
+    subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", *options, name],
+                   check=True, capture_output=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["userdel", "--force", "--remove", name], capture_output=True)
+
+
+@contextlib.contextmanager
+def system_group(tag: str):
+    name = f"pwww-t-{tag}{os.getpid() % 100000}"
+    subprocess.run(["groupadd", name], check=True, capture_output=True)
+    try:
+        yield name
+    finally:
+        subprocess.run(["groupdel", name], capture_output=True)

@@ -5,4 +5,5 @@ routes = [
     route(r"^/$", "handlers.sys.views.index", name="sys-home"),
     route(r"^$", "handlers.sys.views.to_index"),
     route(r"^/api$", "handlers.sys.api.proxy", name="sys-api"),
+    route(r"^/me$", "handlers.sys.me.me", name="sys-me"),
 ]

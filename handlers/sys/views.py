@@ -10,6 +10,7 @@ def index(request):
     doc, content = page("System", "sys")
     content.add_definition_list({"Kernel": platform.release(), "Machine": platform.machine(),
                                  "Host name": platform.node()})
+    content.add_paragraph().add_anchor(request.get_url("sys-me"), "Run a command as me")
     content.add_paragraph().add_anchor(request.get_url("home"), "Home")
     return doc
 

@@ -124,11 +124,12 @@ class Farm:
         assert status == 200, (status, body[:500], self.logs())
         return json.loads(body)
 
-    def wait_until_serving(self, path: str = "/", host: str = "localhost", within: float = 10.0) -> float:
+    def wait_until_serving(self, path: str = "/", host: str = "localhost", within: float = 10.0,
+                           expect: int = 200) -> float:
         start = time.monotonic()
         while time.monotonic() - start < within:
             try:
-                if self.request(path, host, timeout=2)[0] == 200:
+                if self.request(path, host, timeout=2)[0] == expect:
                     return time.monotonic() - start
             except OSError:
                 pass

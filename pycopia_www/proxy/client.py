@@ -96,6 +96,7 @@ class ServerProxy:
         self._opener.add_handler(_NoRedirects())
         self._codec = Codec(registry, strict=False)
         self._ids = itertools.count(1)
+        self._signatures = None         # method -> parameter names, from rpc.discover when needed
 
     def __getattr__(self, name: str):
         if name.startswith("_"):
@@ -117,6 +118,14 @@ class ServerProxy:
     def _discover(self) -> dict:
         return self._call("rpc.discover")
 
+    def _parameter_names(self, name: str) -> list[str]:
+        if self._signatures is None:
+            self._signatures = {m["name"]: [p["name"] for p in m["params"]]
+                                for m in self._discover()["methods"]}
+        if name not in self._signatures:
+            raise TypeError(f"the server has no method {name!r}")
+        return self._signatures[name]
+
     def _batch(self) -> "Batch":
         return Batch(self)
 
@@ -124,7 +133,12 @@ class ServerProxy:
 
     def _message(self, name: str, args, kwargs, id_) -> dict:
         if args and kwargs:
-            raise TypeError("JSON-RPC passes parameters by position or by name, not both")
+            # JSON-RPC passes parameters one way: name the positional ones from rpc.discover.
+            names = self._parameter_names(name)
+            if len(args) > len(names):
+                raise TypeError(f"{name}() takes {len(names)} parameter(s), {len(args)} given")
+            kwargs = {**dict(zip(names, args)), **kwargs}
+            args = ()
         message = {"jsonrpc": "2.0", "method": name}
         if args or kwargs:
             message["params"] = self._codec.encode(list(args) if args else kwargs)

@@ -110,10 +110,10 @@ class Farm:
     # ----- HTTP -----
 
     def request(self, path: str, host: str = "localhost", method: str = "GET", body: bytes | None = None,
-                timeout: float = 10) -> tuple[int, bytes]:
+                timeout: float = 10, headers: dict | None = None) -> tuple[int, bytes]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn.request(method, path, body=body, headers={"Host": host})
+            conn.request(method, path, body=body, headers={"Host": host, **(headers or {})})
             resp = conn.getresponse()
             return resp.status, resp.read()
         finally:

@@ -1,13 +1,15 @@
-"""The demo's run-as-me page (/sys/me) and proxy method (run_as_me at /sys/api), through the demo
-site's own routing with the test client. REMOTE_USER is set as lighttpd sets it from the auth
-backend's answer; the commands really run as a real login account."""
+"""The demo's run-as-me page (/sys/me) and proxy method (run_as_me at /sys/api): first through the
+demo site's own routing with the test client, REMOTE_USER set as lighttpd sets it from the auth
+backend's answer; then through real lighttpd, with a stand-in authorizer backend. The commands
+really run as a real login account."""
+import json
 import os
 import pwd
 from pathlib import Path
 
 import pytest
 
-from farmkit import login_user
+from farmkit import REPO, TEST_APPS, Farm, login_user
 from pycopia_www.markup.validate import xhtml1_strict_errors
 from pycopia_www.testing import Client
 
@@ -76,3 +78,60 @@ def test_the_proxy_method_needs_a_login_and_refuses_root(client):
     assert run_as_me(client, "id")["error"]["code"] == -32001
     error = run_as_me(as_user(client, "root"), "id")["error"]
     assert error["data"] == {"type": "RunAsRefused", "message": "'root' is root or in group root"}
+
+
+# -- through lighttpd: a real authorizer answer, the sys routes in a real root FastCGI worker ----
+
+@pytest.fixture(scope="module")
+def farm():
+    env = f'environment = {{ PYTHONPATH = "{REPO}:{TEST_APPS}" }}'
+    f = Farm({"box": f"""\
+        hosts = ["box.test"]
+        [auth]
+        backend = "auth"
+
+        [[backend]]
+        name = "auth"
+        user = "pwww-t-auth"
+        prefix = "/login"
+        app = "standin_auth"
+        workers = 1
+        {env}
+
+        [[backend]]
+        name = "sys"
+        user = "root"
+        prefix = "/sys"
+        app = "handlers.sys.urls"
+        auth = "required"
+        workers = 1
+        timeout = 10
+        {env}
+        """})
+    try:
+        yield f.start()
+    finally:
+        f.cleanup()
+
+
+def through_lighttpd(farm, method, path, headers, body=None):
+    status, body = farm.request(path, "box.test", method, body, timeout=20, headers=headers)
+    return status, body.decode()
+
+
+def test_through_lighttpd_the_page_runs_as_the_authorized_user(farm, user):
+    status, text = through_lighttpd(farm, "GET", "/sys/me", {"X-Test-User": user})
+    assert status == 200, (text, farm.logs())
+    assert f"uid={pwd.getpwnam(user).pw_uid}({user})" in text and "only-mine.txt" in text
+    assert through_lighttpd(farm, "GET", "/sys/me", {})[0] == 401      # the authorizer's answer
+
+
+def test_through_lighttpd_the_proxy_runs_as_the_authorized_user(farm, user):
+    call = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "run_as_me", "params": ["id"]})
+    headers = {"X-Test-User": user, "Content-Type": "application/json", **RPC_HEADERS}
+    status, text = through_lighttpd(farm, "POST", "/sys/api", headers, call)
+    assert status == 200, (text, farm.logs())
+    result = json.loads(text)["result"]
+    assert result["uid"] == pwd.getpwnam(user).pw_uid and result["stdout"].startswith(f"uid={result['uid']}(")
+    status, text = through_lighttpd(farm, "POST", "/sys/api", {**headers, "X-Test-User": "root"}, call)
+    assert json.loads(text)["error"]["data"]["type"] == "RunAsRefused"

@@ -19,6 +19,8 @@ from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 from wsgiref.validate import validator
 
 from .config import Site, load_site
+from .markup.settings import CSRF_FIELD
+from .web import csrf
 from .web.app import build_app
 from .web.headers import Headers
 from .web.urlmap import UrlMap
@@ -59,7 +61,7 @@ class Client:
 
     def __init__(self, app, *, route=None, host: str | None = None, scheme: str = "http",
                  port: int | None = None, remote_addr: str = "127.0.0.1", sendfile: bool = True,
-                 validate: bool = True):
+                 validate: bool = True, csrf: bool = True):
         """`app`: a backend's application (build_app). For a whole virtual host use for_site."""
         self._route = route or _single_backend_route(app)
         self.host = host or _default_host(app)
@@ -68,6 +70,7 @@ class Client:
         self.remote_addr = remote_addr
         self.sendfile = sendfile
         self.validate = validate
+        self.csrf = csrf            # fill in form posts' CSRF token, as a page's form would
         self.cookies: dict[str, str] = {}
         # Variables lighttpd adds to every request, e.g. what an authorizer passed (REMOTE_USER).
         self.environ: dict[str, str] = {}
@@ -133,6 +136,8 @@ class Client:
                 follow: bool = False) -> TestResponse:
         """data: a dict (or pairs) sent urlencoded, or multipart with files={"field": (filename,
         bytes, content_type)}; json: any JSON value; body: raw bytes with content_type."""
+        if self.csrf and method.upper() == "POST" and (data is not None or files is not None):
+            data = self._with_csrf_token(data or {}, scheme=urlsplit(url).scheme or self.scheme)
         body, content_type = _encode_body(data, files, json, body, content_type)
         response = self._one(method, url, query, body, content_type, headers)
         for _ in range(10):
@@ -142,6 +147,18 @@ class Client:
                 method, body, content_type = "GET", b"", None
             response = self._one(method, response.location, None, body, content_type, headers)
         raise AssertionError("more than 10 redirects")
+
+    def _with_csrf_token(self, data, scheme: str):
+        """`data` plus the token a page's form would carry: the session's (PWWW_CSRF) or the
+        double-submit cookie's (made here if the client has none yet)."""
+        pairs = list(data.items()) if isinstance(data, dict) else list(data)
+        if any(k == CSRF_FIELD for k, _ in pairs):
+            return data
+        token = self.environ.get("PWWW_CSRF")
+        if token is None:
+            name = csrf.SECURE_COOKIE if scheme == "https" else csrf.COOKIE
+            token = self.cookies.setdefault(name, secrets.token_urlsafe(32))
+        return pairs + [(CSRF_FIELD, token)]
 
     def _one(self, method, url, query, body, content_type, headers) -> TestResponse:
         parts = urlsplit(url)

@@ -12,6 +12,7 @@ import logging
 import os
 
 from ..config import Backend, ConfigError, Site, load_site
+from .access import check_route_options
 from .dispatch import Dispatcher
 from .errorpages import ErrorPages
 from .errors import HTTPError
@@ -95,6 +96,8 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
         route_limits = {k: v for k, v in p.route.options.items() if k in LIMIT_NAMES}
         if problem := check_limits(route_limits):
             raise ConfigError(module.file, p.config_key, problem)
+        if error := check_route_options(backend, p.route, module.file, p.config_key):
+            raise error
     for problem in url_map.problems():
         if problem.file == module.file:
             log.warning("%s", problem)
@@ -102,7 +105,7 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
     def make_request(environ):
         return Request.of(environ, limits=limits, urls=urls, debug=backend.debug)
 
-    core = Dispatcher(placed, errors, make_request)
+    core = Dispatcher(placed, errors, make_request, backend)
     # The backend's configured middleware (etc/backends.d) wraps the route module's own.
     middleware = (_middleware(backend.file, f"{backend.key}.middleware", backend.middleware)
                   + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
@@ -123,6 +126,9 @@ def check_handlers(url_map: UrlMap, backend: Backend) -> list[ConfigError]:
     module = url_map.module(backend)
     problems = []
     for p in url_map.for_backend(backend).placed.get(backend.ident, []):
+        if error := check_route_options(backend, p.route, module.file, p.config_key):
+            problems.append(error)
+            continue
         try:
             Handler(p.route)
         except Exception as exc:

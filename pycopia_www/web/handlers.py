@@ -12,9 +12,11 @@ import importlib
 import inspect
 import typing
 
+from . import csrf
+from .access import enforce
 from .auth import required_roles
 from .convert import converter_for
-from .errors import Forbidden, MethodNotAllowed, NotFound, Unauthorized
+from .errors import MethodNotAllowed, NotFound
 from .response import Response
 
 VERBS = ("get", "post", "put", "delete", "patch")
@@ -123,13 +125,13 @@ class Handler:
                 verb = "get"
             elif verb == "options" and "options" not in self.convert:
                 return Response(b"", 204, [("Allow", ", ".join(sorted(self.allowed)))])
-            _check_roles(request, self.obj, getattr(self.obj, verb))
+            self._guard(request, self.obj, getattr(self.obj, verb))
             kwargs = self._convert(self.convert[verb], groups)
             request.kwargs = kwargs
             return getattr(self.obj(), verb)(request, **kwargs)
         if method == "OPTIONS" and self.allowed is not None:
             return Response(b"", 204, [("Allow", ", ".join(sorted(self.allowed)))])
-        _check_roles(request, self.obj)
+        self._guard(request, self.obj)
         kwargs = self._convert(self.convert[None], groups)
         request.kwargs = kwargs
         return self.obj(request, **kwargs)
@@ -146,15 +148,11 @@ class Handler:
                     raise NotFound() from None
         return kwargs
 
-
-def _check_roles(request, *marked) -> None:
-    """Honour requires_role/requires_login on the handler (and, for a class, on the class and
-    the verb's method): no user is 401, a user without a role 403."""
-    needed = [roles for roles in map(required_roles, marked) if roles is not None]
-    if not needed:
-        return
-    user = request.user
-    if user is None:
-        raise Unauthorized("login required")
-    if not user.has_roles(frozenset().union(*needed)):
-        raise Forbidden("your roles do not allow this")
+    def _guard(self, request, *marked) -> None:
+        """requires_role/requires_login on the handler (for a class: on the class and the verb's
+        method) and the CSRF token of a form post, unless the route says csrf=False or the
+        handler has `pwww_csrf = False` (one that checks requests itself, like a proxy)."""
+        needed = [roles for roles in map(required_roles, marked) if roles is not None]
+        enforce(request, frozenset().union(*needed) if needed else None)
+        if self.route.options.get("csrf", True) and all(getattr(m, "pwww_csrf", True) for m in marked):
+            csrf.verify(request)

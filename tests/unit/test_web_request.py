@@ -148,7 +148,7 @@ def test_multipart_in_small_chunks_finds_boundaries_split_across_reads():
 def test_upload_through_the_client(client):
     r = client.post("/upload", data={"note": "hi"}, files={"f": ("a.bin", b"\x00" * 200, "application/x-a")})
     info = r.json()
-    assert info["fields"] == {"note": ["hi"]}
+    assert info["fields"] == {"note": ["hi"], "csrf_token": [client.cookies["pwww_csrf"]]}
     assert info["files"]["f"]["size"] == 200 and info["files"]["f"]["on_disk"] is True   # route: spool_bytes=100
 
 
@@ -271,6 +271,7 @@ def test_cookies():
 
 
 def test_cookies_are_kept_by_the_client(client):
+    client.cookies.clear()
     assert client.get("/cookie?set=abc").status == 200
     assert client.cookies == {"session": "abc"}
     assert client.get("/cookie").text == "cookies: [('session', 'abc')]"

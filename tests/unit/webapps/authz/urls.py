@@ -8,4 +8,13 @@ routes = [
     route(r"^/admin$", V + "admin_only"),
     route(r"^/cls$", V + "Mixed"),
     route(r"^/cls-admin$", V + "AdminClass"),
+    route(r"^/form$", V + "Form"),
+    route(r"^/nocsrf$", V + "echo_post", csrf=False),
+]
+
+# the same views, below /g in a backend with auth = "required"
+guarded = [
+    route(r"^/page$", V + "open_page"),
+    route(r"^/open$", V + "open_page", public=True),
+    route(r"^/ops$", V + "open_page", roles=["ops"]),
 ]

@@ -30,3 +30,19 @@ class Mixed:
 class AdminClass:
     def get(self, request):
         return "admin class"
+
+
+class Form:
+    def get(self, request):
+        from pycopia_www.markup import XHTMLDocument
+        doc = XHTMLDocument("form")
+        form = doc.add_form(action="/form")
+        form.add_textinput("text", "Text")
+        return doc
+
+    def post(self, request):
+        return {"text": request.form.get("text")}
+
+
+def echo_post(request):
+    return {"text": request.form.get("text")}

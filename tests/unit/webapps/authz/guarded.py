@@ -1,0 +1,1 @@
+from webapps.authz.urls import guarded as routes  # noqa: F401

@@ -50,15 +50,15 @@ class RunResult:
     groups: tuple[int, ...]
 
 
-def _login_uid_range() -> range:
-    """Ordinary login accounts per /etc/login.defs; system and service accounts are below it."""
+def login_uid_range(login_defs: str = "/etc/login.defs") -> range:
+    """Ordinary login accounts per login.defs; system and service accounts are below it."""
     limits = {"UID_MIN": 1000, "UID_MAX": 60000}
     try:
-        with open("/etc/login.defs") as f:
+        with open(login_defs) as f:
             for line in f:
-                key, _, value = line.partition(" ")
-                if key in limits and value.strip().isdigit():
-                    limits[key] = int(value.strip())
+                words = line.split()
+                if len(words) == 2 and words[0] in limits and words[1].isdigit():
+                    limits[words[0]] = int(words[1])
     except OSError:
         pass
     return range(limits["UID_MIN"], limits["UID_MAX"] + 1)
@@ -76,7 +76,7 @@ def check_user(username: str) -> Credentials:
         raise RunAsRefused(f"{username!r} has no system account") from None
     if creds.uid == 0 or creds.gid == 0 or 0 in creds.groups:
         raise RunAsRefused(f"{username!r} is root or in group root")
-    if creds.uid not in _login_uid_range():
+    if creds.uid not in login_uid_range():
         # Service accounts (the farm's own backends, www-data, nobody) are not people.
         raise RunAsRefused(f"{username!r} is a system account (uid {creds.uid})")
     strong = sorted(_group_names(creds.groups) & ROOT_EQUIVALENT_GROUPS)

@@ -132,6 +132,19 @@ def test_output_is_decoded_with_replacement(user):
     assert r.stdout == "a\ufffdb" and r.stderr == "e"
 
 
+def test_a_program_the_user_may_not_execute_is_refused(user):
+    where = tempfile.mkdtemp(prefix="pwww-noexec-")
+    os.chmod(where, 0o755)
+    try:
+        program = os.path.join(where, "id")
+        shutil.copy("/usr/bin/id", program)
+        os.chmod(program, 0o700)        # root's alone: root finds it, the user cannot run it
+        with pytest.raises(RunAsRefused, match="cannot run .*Permission denied"):
+            run_as(user, [program])
+    finally:
+        shutil.rmtree(where)
+
+
 def test_a_home_the_user_cannot_enter_is_refused():
     with login_user("rh") as user:
         home = os.path.expanduser(f"~{user}")

@@ -8,7 +8,7 @@ import pytest
 
 from farmkit import login_user
 from pycopia_www.privileges import Credentials, drop_to
-from pycopia_www.runas import RunAsRefused, check_user, resolve, run_as
+from pycopia_www.runas import RunAsRefused, check_user, login_uid_range, resolve, run_as
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root: creates users")
 
@@ -61,6 +61,13 @@ def test_the_callers_path_is_not_used(monkeypatch):
 ])
 def test_bad_commands_are_refused(argv, says):
     assert says in refusal(resolve, argv)
+
+
+def test_login_uid_range_is_read_from_login_defs(tmp_path):
+    defs = tmp_path / "login.defs"
+    defs.write_text("# UID_MIN 1\nUID_MIN\t\t\t 2000\nUID_MAX  3000\nSYS_UID_MIN 100\n")
+    assert login_uid_range(str(defs)) == range(2000, 3001)
+    assert login_uid_range(str(tmp_path / "missing")) == range(1000, 60001)
 
 
 @needs_root

@@ -1,0 +1,107 @@
+"""Browser tests: the demo site's own configuration in a throw-away farm (real websitectl, lighttpd
+and backends under real users), driven by Debian's headless Chromium through Playwright.
+
+The farm runs etc/backends.d/appliance.toml as it is, except that the backends' users are the
+test users (pwww-t-*), static directories are absolute paths into the repository, and
+/browser-test/ serves tests/browser/pages (a blank page to import /js/proxy.js into).
+"""
+import json
+import os
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from farmkit import REPO, Farm, is_root
+
+CHROMIUM = Path("/usr/bin/chromium")
+PAGES = Path(__file__).resolve().parent / "pages"
+TEST_USERS = {"pwww-ui": "pwww-t-ui", "pwww-db": "pwww-t-api", "pwww-docs": "pwww-t-docs"}
+
+# Like the integration tests: the farm creates users and drops privileges. In CI (root) a skip
+# is a failure (tests/conftest.py).
+ROOT_ONLY = pytest.mark.skipif(not is_root(), reason="needs root: creates users, drops privileges")
+
+
+def pytest_collection_modifyitems(config, items):
+    here = str(Path(__file__).resolve().parent)
+    for item in items:
+        if str(item.fspath).startswith(here):
+            item.add_marker(ROOT_ONLY)
+
+
+def _toml_value(value) -> str:
+    # JSON strings, numbers, booleans and arrays of them are also valid TOML.
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+def demo_vhost() -> str:
+    """etc/backends.d/appliance.toml, adapted to a test farm (see the module docstring)."""
+    site = tomllib.loads((REPO / "etc" / "backends.d" / "appliance.toml").read_text())
+    static = {url: str(REPO / directory) for url, directory in site.get("static", {}).items()}
+    static["/browser-test/"] = str(PAGES)
+    lines = [f"{key} = {_toml_value(value)}" for key, value in site.items()
+             if key not in ("static", "backend")]
+    lines.append(f"static = {_toml_value(static)}")
+    for backend in site["backend"]:
+        backend = {**backend, "user": TEST_USERS.get(backend["user"], backend["user"])}
+        lines.append("\n[[backend]]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in backend.items()]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.fixture(scope="session")
+def farm():
+    f = Farm({"appliance": demo_vhost()})
+    try:
+        yield f.start()
+    finally:
+        f.cleanup()
+
+
+@pytest.fixture(scope="session")
+def base_url(farm) -> str:
+    return f"http://127.0.0.1:{farm.port}"
+
+
+@pytest.fixture(scope="session")
+def ui_state(farm) -> Path:
+    """The ui backend's private state directory (its working directory)."""
+    return farm.root / "var" / "state" / "appliance.ui"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+    assert CHROMIUM.exists(), "Debian's chromium is missing: `make test` installs it"
+    with sync_playwright() as pw:
+        # Root cannot use Chromium's sandbox; /dev/shm may be small in containers.
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                               args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"])
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@pytest.fixture
+def page(browser, farm):
+    context = browser.new_context()
+    p = context.new_page()
+    errors = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.errors = errors           # uncaught exceptions in the page, for tests to assert on
+    try:
+        yield p
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def blank(page, base_url):
+    """A page on the farm's origin with nothing of its own running."""
+    page.goto(f"{base_url}/browser-test/blank.html")
+    return page

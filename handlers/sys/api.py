@@ -44,9 +44,7 @@ class SystemInfo:
         }
 
     @requires_login
-    def run_as_me(self, command: str, request) -> dict:
-        # `request` after `command`: a by-name call binds `command` positionally, so the server
-        # passing request= would clash with a `request` declared first.
+    def run_as_me(self, request, command: str) -> dict:
         """Run one of a fixed menu of commands ("id", "home") as the logged-in user's system
         account: returncode, stdout, stderr, timed_out, truncated, uid, gid, groups."""
         return run_command(request.user.name, command)

@@ -49,7 +49,19 @@ class Method:
         for name, expected in self.checks.items():
             if name in bound.arguments:
                 _check(self.name, name, bound.arguments[name], expected)
-        return list(bound.args), dict(bound.kwargs)
+        if any(p.kind is p.VAR_POSITIONAL for p in self.signature.parameters.values()):
+            return list(bound.args), dict(bound.kwargs)
+        # By name wherever possible, so `request` may stand anywhere in the parameter list.
+        args, kwargs = [], {}
+        for name, value in bound.arguments.items():
+            kind = self.signature.parameters[name].kind
+            if kind is inspect.Parameter.POSITIONAL_ONLY:
+                args.append(value)
+            elif kind is inspect.Parameter.VAR_KEYWORD:
+                kwargs.update(value)
+            else:
+                kwargs[name] = value
+        return args, kwargs
 
 
 def _check(method: str, name: str, value, expected: type) -> None:

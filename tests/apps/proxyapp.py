@@ -44,6 +44,10 @@ class Things:
     def notes(self) -> list:
         return NOTES.read_text().splitlines() if NOTES.exists() else []
 
+    def greet(self, request, name: str, greeting: str = "hi") -> str:
+        """`request` before the remote parameters."""
+        return f"{greeting} {name} at {request.path}"
+
     def whoami(self, request) -> dict:
         user = request.user
         return {"path": request.path, "user": user.name if user else None, "pid": os.getpid()}

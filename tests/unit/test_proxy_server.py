@@ -60,6 +60,8 @@ def test_id_is_echoed_whatever_its_json_type():
 def test_request_parameter_is_injected_and_not_remote():
     result = call(rpc("whoami"))[2]["result"]
     assert result["path"] == "/rpc" and result["user"] is None
+    assert call(rpc("greet", ["ann"]))[2]["result"] == "hi ann at /rpc"
+    assert call(rpc("greet", {"greeting": "yo", "name": "ann"}))[2]["result"] == "yo ann at /rpc"
     status, err = error_of(rpc("whoami", {"request": "spoofed"}))
     assert err["code"] == -32602 and "request" in err["message"]
 

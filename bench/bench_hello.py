@@ -157,6 +157,23 @@ def backend_gunicorn(port, log):
                   "hello_app:app"], log)
 
 
+def in_scratch_dir(measure):
+    """measure(tmp, log) in a fresh directory with a log for the servers; afterwards every
+    started process is stopped and the directory removed. The log's tail is shown on failure."""
+    tmp = Path(tempfile.mkdtemp(prefix="pwww-bench-"))
+    log = open(tmp / "servers.log", "wb")
+    try:
+        return measure(tmp, log)
+    except BaseException:
+        log.flush()
+        sys.stderr.write((tmp / "servers.log").read_text(errors="replace")[-4000:])
+        raise
+    finally:
+        stop_all()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 UNITS = {"us": 1e-3, "ms": 1.0, "s": 1000.0}
 
 
@@ -244,20 +261,11 @@ def main():
             sys.exit(f"bench_hello: {tool} is missing (Debian: wrk uwsgi-core uwsgi-plugin-python3"
                      " lighttpd)")
 
-    tmp = Path(tempfile.mkdtemp(prefix="pwww-bench-"))
-    log = open(tmp / "servers.log", "wb")
-    try:
+    def hello_rows(tmp, log):
         (tmp / "htdocs").mkdir()
         (tmp / "htdocs" / "hello.txt").write_bytes(BODY)
-        results = measure(rows, args, tmp, log)
-    except BaseException:
-        log.flush()
-        sys.stderr.write((tmp / "servers.log").read_text(errors="replace")[-4000:])
-        raise
-    finally:
-        stop_all()
-        log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+        return measure(rows, args, tmp, log)
+    results = in_scratch_dir(hello_rows)
 
     print(f"hello world, {WORKERS} workers per server, wrk -t{args.threads} -c{args.connections}, "
           f"best of {args.rounds} x {args.duration}s; {os.cpu_count()} CPUs shared by wrk, "

@@ -15,10 +15,9 @@ import shutil
 import signal
 import socket
 import sys
-import tempfile
 from pathlib import Path
 
-from bench_hello import (HERE, LIGHTTPD, REPO, WORKERS, free_port, parse_wrk, start, stop_all,
+from bench_hello import (HERE, LIGHTTPD, REPO, WORKERS, free_port, in_scratch_dir, parse_wrk, start,
                          wait_until)
 
 CALL = {"jsonrpc": "2.0", "id": 1, "method": "add", "params": [2, 3]}
@@ -129,18 +128,7 @@ def main():
     for tool in ("wrk", LIGHTTPD):
         if not shutil.which(tool):
             sys.exit(f"bench_proxy: {tool} is missing (Debian: wrk lighttpd)")
-    tmp = Path(tempfile.mkdtemp(prefix="pwww-bench-proxy-"))
-    log = open(tmp / "servers.log", "wb")
-    try:
-        results = measure(args, tmp, log)
-    except BaseException:
-        log.flush()
-        sys.stderr.write((tmp / "servers.log").read_text(errors="replace")[-4000:])
-        raise
-    finally:
-        stop_all()
-        log.close()
-        shutil.rmtree(tmp, ignore_errors=True)
+    results = in_scratch_dir(lambda tmp, log: measure(args, tmp, log))
 
     print(f"proxy call add(2, 3), {WORKERS} workers per server, wrk -t1 -c{args.connections}, "
           f"best of {args.rounds} x {args.duration}s; {os.cpu_count()} CPUs shared by all")

@@ -7,6 +7,9 @@ PORT ?= 8080
 PYTHON := /usr/bin/python3
 VENV := .venv
 BIN := $(VENV)/bin
+# `make run ADMIN_PASSWORD=...` (or in the environment): the first admin's password; without it
+# `websitectl setup` generates one and prints it once.
+export ADMIN_PASSWORD
 
 # What the farm needs to run, and what the tests and benchmarks need on top.
 RUN_PACKAGES := lighttpd python3-venv python3-dev gcc libcap-dev

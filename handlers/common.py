@@ -5,8 +5,9 @@ import pwd
 from pycopia_www.markup import XHTMLDocument
 
 
-def page(title: str, backend: str):
-    """A document with the site's stylesheet, a heading and a line saying who built it.
+def page(title: str, backend: str, request=None):
+    """A document with the site's stylesheet, a heading and a line saying who built it; with the
+    request of a logged-in user, also who that is and buttons to log out.
     Returns (document, content container)."""
     doc = XHTMLDocument(title, stylesheets=["/media/site.css"])
     content = doc.add_section("content")
@@ -16,4 +17,21 @@ def page(title: str, backend: str):
     p.add_text(" as user ")
     p.add_code(pwd.getpwuid(os.getuid()).pw_name)
     p.add_text(f", process {os.getpid()}.")
+    if request is not None and request.user is not None:
+        _who(content, request)
     return doc, content
+
+
+def _who(content, request) -> None:
+    """Who is logged in, and the logout buttons (POST forms: the CSRF token goes in by itself)."""
+    user = request.user
+    box = content.add_div(class_="who")
+    p = box.add_paragraph("Logged in as ")
+    p.add_strong(user.name)
+    if user.roles:
+        p.add_text(f" (roles: {', '.join(sorted(user.roles))})")
+    logout = request.get_url("auth-logout")
+    box.add_form(action=logout, id="logout").add_submit("Log out")
+    everywhere = box.add_form(action=logout, id="logout-everywhere")
+    everywhere.add_hidden("everywhere", "1")
+    everywhere.add_submit("Log out everywhere")

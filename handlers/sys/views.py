@@ -7,7 +7,7 @@ from handlers.common import page
 
 
 def index(request):
-    doc, content = page("System", "sys")
+    doc, content = page("System", "sys", request)
     content.add_definition_list({"Kernel": platform.release(), "Machine": platform.machine(),
                                  "Host name": platform.node()})
     content.add_paragraph().add_anchor(request.get_url("sys-me"), "Run a command as me")

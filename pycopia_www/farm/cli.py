@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from ..config import ConfigError, FarmSettings, load_farm, load_site
-from . import lighttpd, paths, procfs
+from . import lighttpd, paths, procfs, users
 from .accounts import create_accounts, prepare_directories, prepare_state_dir
 from .checks import check_site
 from ..privileges import running_as_root
@@ -77,6 +77,8 @@ def cmd_setup(args) -> int:
         warn_if_unprivileged()
     prepare_directories(site, running_as_root())
     check_site(site, as_root=running_as_root(), python=sys.executable)
+    for line in users.first_admins(site):
+        print(line)
     print(f"setup complete for {len(site.vhosts)} virtual host(s), "
           f"{len(site.local_backends)} local backend(s)")
     return 0
@@ -296,6 +298,7 @@ def parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run one backend on a TCP address (for remote backends)")
     serve.add_argument("backend", help="host.backend, e.g. appliance.ui")
     serve.add_argument("--listen", required=True, help="host:port")
+    users.add_parser(sub)
     for name in ("start", "check", "config"):
         sub.choices[name].add_argument("--port", type=int, default=None,
                                        help="listen on this port instead of the configured one")
@@ -304,7 +307,7 @@ def parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"setup": cmd_setup, "start": cmd_start, "stop": cmd_stop, "status": cmd_status,
             "reload": cmd_reload, "check": cmd_check, "config": cmd_config, "serve": cmd_serve,
-            "urls": cmd_urls, "url": cmd_url}
+            "urls": cmd_urls, "url": cmd_url, "user": users.cmd_user}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,6 +12,8 @@ from pycopia_www.testing import Client
 
 FARM = Path(__file__).resolve().parents[2] / "etc" / "farm.toml"
 XHTML = {"Accept": "application/xhtml+xml"}
+# What lighttpd adds to a request to /sys once the auth backend's authorizer let it through.
+LOGGED_IN = {"REMOTE_USER": "admin", "PWWW_ROLES": "admin", "PWWW_SESSION": "s1", "PWWW_CSRF": "t" * 43}
 
 # (host, path, status): every HTML page the demo serves
 PAGES = [("localhost", "/", 200), ("localhost", "/notes", 200), ("localhost", "/sys/", 200),
@@ -21,7 +23,9 @@ PAGES = [("localhost", "/", 200), ("localhost", "/notes", 200), ("localhost", "/
 @pytest.fixture
 def client(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)     # a backend's working directory is its state directory
-    return Client.for_site(FARM, host="localhost")
+    client = Client.for_site(FARM, host="localhost")
+    client.environ.update(LOGGED_IN)
+    return client
 
 
 @pytest.mark.parametrize("host,path,status", PAGES)
@@ -63,6 +67,14 @@ def test_empty_note_is_refused_next_to_its_field(client):
 def test_custom_404_page(client):
     r = client.get("/no/such/page", headers=XHTML)
     assert r.status == 404 and "Nothing lives at /no/such/page" in r.text
+
+
+def test_sys_pages_show_the_user_and_logout_buttons(client):
+    page = client.get("/sys/", headers=XHTML).text
+    assert "Logged in as <strong>admin</strong>" in page
+    assert page.count('action="/auth/logout"') == 2 and page.count('value="' + "t" * 43 + '"') == 2
+    client.environ.clear()          # no authorizer variables: the sys backend refuses by itself
+    assert client.get("/sys/").status == 401
 
 
 def test_bare_sys_prefix_redirects(client):

@@ -1,0 +1,90 @@
+"""The login and logout pages."""
+import logging
+import math
+
+from ..markup import XHTMLDocument
+from ..web.response import Redirect, Response
+from .authorizer import service, session_cookie_name
+from .store import UserError, check_name
+
+log = logging.getLogger("pycopia_www.auth")
+
+
+def safe_next(value: str | None) -> str:
+    """Only a path on this site: never another host (//evil, /\\evil, https://...)."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")) or \
+            any(c in value for c in "\r\n\\"):
+        return "/"
+    return value
+
+
+def login_page(request, *, error=None, status=200, name=""):
+    doc = XHTMLDocument("Log in", stylesheets=["/media/site.css"])
+    content = doc.add_section("content")
+    content.add_heading(1, "Log in")
+    if request.user is not None:
+        content.add_paragraph(f"You are logged in as {request.user.name}. Logging in again "
+                              "replaces that session.")
+    form = content.add_form(action=request.get_url("auth-login"), values={"name": name},
+                            errors={None: error} if error else None)
+    fs = form.add_fieldset("Account")
+    fs.add_textinput("name", "User name")
+    fs.add_password("password", "Password")
+    form.add_hidden("next", safe_next(request.query.get("next") or request.form.get("next")))
+    form.add_submit("Log in")
+    body, content_type = doc.render(request.headers.get("Accept"))
+    return Response(body, status, [("Vary", "Accept")], content_type)
+
+
+class Login:
+    def get(self, request):
+        return login_page(request)
+
+    def post(self, request):
+        svc = service(request)
+        settings, store = svc.settings, svc.store
+        name = (request.form.get("name") or "").strip()
+        password = request.form.get("password") or ""
+        address = request.remote_addr or "unknown"
+        try:
+            check_name(name)
+        except UserError:
+            name = name[:64]
+        window = settings.failure_window
+        if store.failures("user", name, window) >= settings.max_failures or \
+                store.failures("address", address, window) >= settings.max_failures_per_address:
+            log.warning("login throttled: user %r from %s", name, address)
+            minutes = math.ceil(window / 60)
+            return login_page(request, name=name, status=429,
+                              error=f"Too many failed logins. Try again in {minutes} minute(s).")
+        if not password or not store.check_password(name, password):
+            store.record_failure(name, address)
+            log.info("login failed: user %r from %s", name, address)
+            return login_page(request, name=name, status=401, error="Wrong user name or password.")
+        store.clear_failures(name)
+        # A new token on every login, and the old one ends: a token planted before the login
+        # (session fixation) is worth nothing after it.
+        cookie = session_cookie_name(request)
+        if old := request.cookies.get(cookie):
+            store.end_session(old)
+        token, _ = store.create_session(name)
+        log.info("login: user %r from %s", name, address)
+        response = Redirect(safe_next(request.form.get("next")), 303)
+        response.set_cookie(cookie, token, path="/", secure=request.scheme == "https",
+                            httponly=True, samesite="Lax", max_age=int(settings.max_age))
+        return response
+
+
+def logout(request):
+    """End this session, or with everywhere=1 every session of this user."""
+    store = service(request).store
+    cookie = session_cookie_name(request)
+    if request.user is not None and request.form.get("everywhere"):
+        ended = store.end_all_sessions(request.user.name)
+        log.info("logout everywhere: user %r, %d session(s)", request.user.name, ended)
+    elif token := request.cookies.get(cookie):
+        store.end_session(token)
+    response = Redirect(request.get_url("auth-login"), 303)
+    # Secure as when it was set: a browser ignores an insecure update of a __Host- cookie.
+    response.set_cookie(cookie, "", path="/", secure=request.scheme == "https", max_age=0)
+    return response

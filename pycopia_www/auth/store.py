@@ -150,7 +150,7 @@ class Store:
             if now - row.last_seen > idle_timeout or now - row.created > max_age:
                 db.execute(delete(sessions).where(sessions.c.id == row.id))
                 return None
-            if now - row.last_seen > TOUCH_EVERY:
+            if now - row.last_seen > min(TOUCH_EVERY, idle_timeout / 10):
                 db.execute(update(sessions).where(sessions.c.id == row.id).values(last_seen=now))
             return Session(row.id, row.user, _roles(row.roles), row.created, now)
 

@@ -13,18 +13,13 @@ import pytest
 from farmkit import Farm
 
 APPS = 'environment = { PYTHONPATH = "@APPS@" }'
-MAIN = f"""\
-    hosts = ["main.test"]
-    default = true
-    [auth]
-    backend = "auth"
-    max_failures = 3
+BACKENDS = f"""\
     [[backend]]
     name = "auth"
     user = "pwww-t-auth"
     prefix = "/auth"
     app = "pycopia_www.auth.urls"
-    workers = 2
+    workers = 1
     {APPS}
     [[backend]]
     name = "g"
@@ -35,30 +30,22 @@ MAIN = f"""\
     workers = 1
     {APPS}
     """
+MAIN = """\
+    hosts = ["main.test"]
+    default = true
+    [auth]
+    backend = "auth"
+    max_failures = 3
+    """ + BACKENDS
 # Short sessions and a low per-address limit, with a store of their own.
-SHORT = f"""\
+SHORT = """\
     hosts = ["short.test"]
     [auth]
     backend = "auth"
     idle_timeout = 1.5
     max_age = 4
     max_failures_per_address = 4
-    [[backend]]
-    name = "auth"
-    user = "pwww-t-auth"
-    prefix = "/auth"
-    app = "pycopia_www.auth.urls"
-    workers = 1
-    {APPS}
-    [[backend]]
-    name = "g"
-    user = "pwww-t-ui"
-    prefix = "/g"
-    app = "authtest_urls"
-    auth = "required"
-    workers = 1
-    {APPS}
-    """
+    """ + BACKENDS
 SPOOFS = {"Remote-User": "admin", "Variable-REMOTE_USER": "admin", "X-Remote-User": "admin",
           "PWWW-ROLES": "admin"}
 

@@ -100,3 +100,21 @@ def test_failure_counts_per_user_and_address_in_a_window(store, clock):
     store.record_failure("ann", "10.0.0.2")
     store.clear_failures("ann")
     assert store.failures("user", "ann", 300) == 0 and store.failures("address", "10.0.0.2", 300) == 1
+
+
+def test_first_admin_takes_admin_password_or_prints_a_generated_one(tmp_path):
+    """usercmd as websitectl setup runs it (in the auth backend's state directory)."""
+    import subprocess
+    import sys
+
+    def first_admin(directory, stdin):
+        directory.mkdir()
+        return subprocess.run([sys.executable, "-m", "pycopia_www.auth.usercmd", "first-admin"],
+                              cwd=directory, input=stdin, capture_output=True, text=True, check=True).stdout
+    out = first_admin(tmp_path / "a", "from-env\n")
+    assert "with the password from ADMIN_PASSWORD" in out and "from-env" not in out
+    assert Store(tmp_path / "a" / "auth.sqlite").check_password("admin", "from-env")
+    out = first_admin(tmp_path / "b", "\n")
+    generated = out.split("with password: ")[1].split()[0]
+    store = Store(tmp_path / "b" / "auth.sqlite")
+    assert store.check_password("admin", generated) and store.list_users()[0][1] == {"admin"}

@@ -31,6 +31,34 @@ class Color(enum.Enum):
     GREEN = 2
 
 
+def system_status() -> dict:
+    return {**SystemInfo().status(), "worker": os.getpid()}
+
+
+def load_settings() -> dict:
+    try:
+        saved = json.loads(SETTINGS.read_text())
+    except (FileNotFoundError, ValueError):
+        saved = {}
+    return {**DEFAULT_SETTINGS, **saved}
+
+
+def store_settings(site_name: str, refresh_seconds: int, motd: str) -> dict:
+    """Check and save the settings (shared by the proxy and the page's no-script form post)."""
+    site_name, motd = site_name.strip(), motd.strip()
+    if not 1 <= len(site_name) <= 60:
+        raise ValueError("The site name has 1 to 60 characters.")
+    if not 1 <= refresh_seconds <= 3600:
+        raise ValueError("Refresh every 1 to 3600 seconds.")
+    if len(motd) > 200:
+        raise ValueError("The message of the day has at most 200 characters.")
+    settings = {"site_name": site_name, "refresh_seconds": refresh_seconds, "motd": motd}
+    tmp = SETTINGS.with_suffix(".tmp")
+    tmp.write_text(json.dumps(settings))
+    tmp.replace(SETTINGS)          # atomic: a reader never sees half a file
+    return settings
+
+
 class Demo:
     """Small methods that show what a proxy call can do."""
 
@@ -68,30 +96,15 @@ class Demo:
 
     def status(self) -> dict:
         """The live status panel: the system's status plus the worker that answered."""
-        return {**SystemInfo().status(), "worker": os.getpid()}
+        return system_status()
 
     def settings(self) -> dict:
         """The saved settings (defaults for what was never saved)."""
-        try:
-            saved = json.loads(SETTINGS.read_text())
-        except (FileNotFoundError, ValueError):
-            saved = {}
-        return {**DEFAULT_SETTINGS, **saved}
+        return load_settings()
 
     def save_settings(self, *, site_name: str, refresh_seconds: int, motd: str = "") -> dict:
         """Check and save the settings (named arguments); ValueError says what is wrong."""
-        site_name, motd = site_name.strip(), motd.strip()
-        if not 1 <= len(site_name) <= 60:
-            raise ValueError("The site name has 1 to 60 characters.")
-        if not 1 <= refresh_seconds <= 3600:
-            raise ValueError("Refresh every 1 to 3600 seconds.")
-        if len(motd) > 200:
-            raise ValueError("The message of the day has at most 200 characters.")
-        settings = {"site_name": site_name, "refresh_seconds": refresh_seconds, "motd": motd}
-        tmp = SETTINGS.with_suffix(".tmp")
-        tmp.write_text(json.dumps(settings))
-        tmp.replace(SETTINGS)          # atomic: a reader never sees half a file
-        return settings
+        return store_settings(site_name, refresh_seconds, motd)
 
 
 demo = Proxy(Demo(), title="demo")

@@ -1,9 +1,10 @@
 """Browser tests: the demo site's own configuration in a throw-away farm (real websitectl, lighttpd
 and backends under real users), driven by Debian's headless Chromium through Playwright.
 
-The farm runs etc/backends.d/appliance.toml as it is, except that the backends' users are the
-test users (pwww-t-*), static directories are absolute paths into the repository, and
-/browser-test/ serves tests/browser/pages (a blank page to import /js/proxy.js into).
+The farm runs the virtual hosts of etc/backends.d as they are, except that the backends' users are
+test users (pwww-ui -> pwww-t-ui), static directories are absolute paths into the repository, and
+the default host's /browser-test/ serves tests/browser/pages (a blank page to import
+/js/proxy.js into).
 """
 import json
 import os
@@ -17,7 +18,6 @@ from farmkit import REPO, Farm, is_root
 
 CHROMIUM = Path("/usr/bin/chromium")
 PAGES = Path(__file__).resolve().parent / "pages"
-TEST_USERS = {"pwww-ui": "pwww-t-ui", "pwww-db": "pwww-t-api", "pwww-docs": "pwww-t-docs"}
 
 # Like the integration tests: the farm creates users and drops privileges. In CI (root) a skip
 # is a failure (tests/conftest.py).
@@ -38,24 +38,30 @@ def _toml_value(value) -> str:
     return json.dumps(value)
 
 
-def demo_vhost() -> str:
-    """etc/backends.d/appliance.toml, adapted to a test farm (see the module docstring)."""
-    site = tomllib.loads((REPO / "etc" / "backends.d" / "appliance.toml").read_text())
+def farm_user(user: str) -> str:
+    return user.replace("pwww-", "pwww-t-", 1) if user.startswith("pwww-") else user
+
+
+def adapt_vhost(file: Path) -> str:
+    """One file of etc/backends.d, adapted to a test farm (see the module docstring)."""
+    site = tomllib.loads(file.read_text())
     static = {url: str(REPO / directory) for url, directory in site.get("static", {}).items()}
-    static["/browser-test/"] = str(PAGES)
+    if site.get("default"):
+        static["/browser-test/"] = str(PAGES)
     lines = [f"{key} = {_toml_value(value)}" for key, value in site.items()
              if key not in ("static", "backend")]
-    lines.append(f"static = {_toml_value(static)}")
+    if static:
+        lines.append(f"static = {_toml_value(static)}")
     for backend in site["backend"]:
-        backend = {**backend, "user": TEST_USERS.get(backend["user"], backend["user"])}
         lines.append("\n[[backend]]")
-        lines += [f"{key} = {_toml_value(value)}" for key, value in backend.items()]
+        lines += [f"{key} = {_toml_value(farm_user(value) if key == 'user' else value)}"
+                  for key, value in backend.items()]
     return "\n".join(lines) + "\n"
 
 
 @pytest.fixture(scope="session")
 def farm():
-    f = Farm({"appliance": demo_vhost()})
+    f = Farm({file.stem: adapt_vhost(file) for file in sorted((REPO / "etc" / "backends.d").glob("*.toml"))})
     try:
         yield f.start()
     finally:

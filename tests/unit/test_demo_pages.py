@@ -16,7 +16,8 @@ XHTML = {"Accept": "application/xhtml+xml"}
 LOGGED_IN = {"REMOTE_USER": "admin", "PWWW_ROLES": "admin", "PWWW_SESSION": "s1", "PWWW_CSRF": "t" * 43}
 
 # (host, path, status): every HTML page the demo serves
-PAGES = [("localhost", "/", 200), ("localhost", "/notes", 200), ("localhost", "/sys/", 200),
+PAGES = [("localhost", "/", 200), ("localhost", "/notes", 200), ("localhost", "/settings", 200),
+         ("localhost", "/sys/", 200),
          ("localhost", "/no/such/page", 404), ("docs.local", "/", 200)]
 
 
@@ -85,3 +86,13 @@ def test_bare_sys_prefix_redirects(client):
 def test_db_status_is_json_with_a_link_home(client):
     data = client.get("/status").json()
     assert data["backend"] == "db" and data["home"].endswith("/")
+
+
+def test_settings_post_without_scripts_saves_or_says_why(client, tmp_path):
+    r = client.post("/settings", data={"site_name": " Lab ", "refresh_seconds": "7", "motd": ""})
+    assert r.status == 303 and urlsplit(r.location).query == "saved=1"
+    assert "<h1>Lab</h1>" in client.get("/", headers=XHTML).text
+    for refresh, why in (("0", "Refresh every 1 to 3600 seconds."), ("x", "Write a whole number.")):
+        r = client.post("/settings", data={"site_name": "Other", "refresh_seconds": refresh}, headers=XHTML)
+        assert r.status == 200 and why in r.text and xhtml1_strict_errors(r.body) == []
+    assert (tmp_path / "settings.json").read_text().count("Lab") == 1     # the refused posts saved nothing

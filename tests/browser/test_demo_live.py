@@ -1,0 +1,124 @@
+"""The demo pages' live parts (js/demo.js) in headless Chromium through the real farm: the status
+panel refreshes without a page load, the settings form is saved through a proxy call (and, without
+scripts, by a plain form post), and rejected calls are shown on the page."""
+import json
+import pwd
+import socket
+
+from conftest import farm_user
+
+API = "/api/demo"
+BUILT = "when the page was built"
+
+
+def proxy_calls(page) -> list:
+    """The JSON-RPC entries the page sends to the demo proxy, as they are sent."""
+    calls = []
+
+    def record(request):
+        if request.url.endswith(API) and request.method == "POST":
+            body = json.loads(request.post_data)
+            calls.append(body if isinstance(body, list) else [body])
+    page.on("request", record)
+    return calls
+
+
+def save_settings(page, base_url, **settings):
+    """Save settings through the proxy from a blank page (the way a script would)."""
+    page.goto(f"{base_url}/browser-test/blank.html")
+    return page.evaluate("""async (s) => {
+        const { connect } = await import("/js/proxy.js");
+        return (await connect("/api/demo")).save_settings(s);
+    }""", settings)
+
+
+def stay_on_page(page):
+    """Mark the window: the mark survives only as long as no page load happens."""
+    page.evaluate("window.pwwwMark = 1")
+    return lambda: page.evaluate("window.pwwwMark") == 1
+
+
+def test_status_panel_refreshes_without_a_page_load(page, base_url):
+    save_settings(page, base_url, site_name="Status test", refresh_seconds=1)
+    calls = proxy_calls(page)
+    page.goto(f"{base_url}/")
+    still_here = stay_on_page(page)
+    updated = page.locator("#status-updated")
+    page.wait_for_function(f"document.getElementById('status-updated').textContent !== {BUILT!r}")
+    first = updated.text_content()
+    page.wait_for_function("(t) => document.getElementById('status-updated').textContent !== t", arg=first,
+                           timeout=10_000)
+    assert still_here() and page.errors == []
+    # The values are the server's: its host name, and a worker of the ui backend (as its user).
+    assert page.locator("#status-hostname").text_content() == socket.gethostname()
+    worker = int(page.locator("#status-worker").text_content())
+    with open(f"/proc/{worker}/status") as f:
+        uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
+    assert uid == pwd.getpwnam(farm_user("pwww-ui")).pw_uid
+    assert page.locator("#status-error").text_content() == ""
+    # Start-up asked for the settings and the status in one batch; refreshes are single calls.
+    assert [[c["method"] for c in batch] for batch in calls[:2]] == [["rpc.discover"], ["settings", "status"]]
+    assert all([c["method"] for c in batch] == ["status"] for batch in calls[2:]) and len(calls) >= 3
+
+
+def test_settings_saved_through_a_proxy_call(page, base_url, ui_state):
+    calls = proxy_calls(page)
+    page.goto(f"{base_url}/settings")
+    still_here = stay_on_page(page)
+    page.fill("input[name=site_name]", "  Lab box 7  ")
+    page.fill("input[name=refresh_seconds]", "42")
+    page.fill("textarea[name=motd]", "Back <soon>")
+    page.click("input[type=submit]")
+    page.wait_for_function("document.getElementById('settings-result').textContent.startsWith('Saved')")
+    assert still_here() and page.errors == []
+    assert [[c["method"] for c in batch] for batch in calls] == [["rpc.discover"], ["save_settings"]]
+    assert calls[1][0]["params"] == {"site_name": "  Lab box 7  ", "refresh_seconds": 42, "motd": "Back <soon>"}
+    # as the server saved it (read .value: Playwright's input_value expects upper-case HTML node names)
+    assert page.locator("input[name=site_name]").evaluate("e => e.value") == "Lab box 7"
+    saved = json.loads((ui_state / "settings.json").read_text())
+    assert saved == {"site_name": "Lab box 7", "refresh_seconds": 42, "motd": "Back <soon>"}
+    # The pages use what was saved.
+    page.goto(f"{base_url}/")
+    assert page.locator("h1").text_content() == "Lab box 7"
+    assert page.locator("#motd").text_content() == "Back <soon>"
+
+
+def test_a_rejected_save_is_shown_and_nothing_is_saved(page, base_url, ui_state):
+    before = save_settings(page, base_url, site_name="Before", refresh_seconds=5)
+    page.goto(f"{base_url}/settings")
+    page.fill("input[name=refresh_seconds]", "0")
+    page.click("input[type=submit]")
+    result = page.locator("#settings-result")
+    page.wait_for_function("document.getElementById('settings-result').textContent !== ''")
+    assert result.text_content() == "Refresh every 1 to 3600 seconds."
+    assert result.get_attribute("class") == "error"
+    assert json.loads((ui_state / "settings.json").read_text()) == before
+    assert page.errors == []
+
+
+def test_the_failing_call_is_shown(page, base_url):
+    page.goto(f"{base_url}/")
+    page.click("#fail-button")
+    page.wait_for_function("document.getElementById('fail-result').textContent !== ''")
+    assert page.locator("#fail-result").text_content() == \
+        "Rejected with ValueError: This call fails on purpose. (code -32000)"
+    assert page.errors == []
+
+
+def test_settings_form_posts_without_scripts(browser, base_url, ui_state):
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(f"{base_url}/settings")
+        page.fill("input[name=site_name]", "No script")
+        page.fill("input[name=refresh_seconds]", "9")
+        page.click("input[type=submit]")
+        page.wait_for_url("**/settings?saved=1")
+        assert page.locator("#settings-result").text_content() == "Saved."
+        assert json.loads((ui_state / "settings.json").read_text())["site_name"] == "No script"
+        page.fill("input[name=refresh_seconds]", "soon")
+        page.click("input[type=submit]")
+        assert "Write a whole number." in page.locator("form").text_content()
+        assert json.loads((ui_state / "settings.json").read_text())["refresh_seconds"] == 9
+    finally:
+        context.close()

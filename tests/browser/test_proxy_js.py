@@ -351,3 +351,26 @@ def test_an_abort_signal_cancels_a_call(blank):
         try { await p; return null; } catch (e) { return [e.type, e.message]; }
     """)
     assert out == ["AbortError", "user left"]
+
+
+def test_datetimes_with_offsets_naive_ones_and_early_years(blank):
+    # What Python's isoformat() may send; the demo server's clock is in one zone, so decode directly.
+    out = run(blank, """
+        const dt = (text) => P.decodeValue({$type: "datetime", $value: text}).toISOString();
+        return [dt("2026-11-21T12:00:00.250000+02:00"), dt("2026-11-21T10:00:00"),
+                dt("2026-11-21T04:29:59.999999-05:30"), dt("0050-03-01T00:00:00+00:00"),
+                P.encodeValue(new Date(Date.UTC(2026, 0, 2, 3, 4, 5, 6))),
+                String(new P.PlainDate(50, 3, 1)), String(P.PlainTime.from("10:05:07.5+05:30"))];
+    """)
+    assert out == ["2026-11-21T10:00:00.250Z", "2026-11-21T10:00:00.000Z", "2026-11-21T09:59:59.999Z",
+                   "0050-03-01T00:00:00.000Z", {"$type": "datetime", "$value": "2026-01-02T03:04:05.006Z"},
+                   "0050-03-01", "10:05:07.500000+05:30"]
+
+
+def test_malformed_tags_in_an_answer_are_decode_errors(blank):
+    out = run(blank, """
+        const bad = [{$type: "datetime", $value: "yesterday"}, {$type: "nope", $value: 1},
+                     {$type: "set", $value: [], extra: 1}, {$type: "float", $value: "1e999"}];
+        return bad.map((v) => { try { P.decodeValue(v); return "decoded"; } catch (e) { return e.name; } });
+    """)
+    assert out == ["TypeError"] * 4

@@ -17,8 +17,8 @@ from hashlib import sha256
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-from ..web.access import route_roles
-from ..web.response import JSONResponse, Redirect, Response
+from ..web.access import route_roles, rpc_refusal, wants_json
+from ..web.response import Redirect, Response
 from .store import Session, Store
 
 log = logging.getLogger("pycopia_www.auth")
@@ -28,8 +28,6 @@ SECURE_SESSION_COOKIE = "__Host-pwww_session"   # over HTTPS: Secure, Path=/, no
 STORE_FILE = "auth.sqlite"                      # in the auth backend's state directory
 SECRET_FILE = "secret.key"
 VARIABLES = ("REMOTE_USER", "PWWW_ROLES", "PWWW_SESSION", "PWWW_CSRF")
-LOGIN_REQUIRED = {"jsonrpc": "2.0", "id": None, "error": {"code": -32001, "message": "login required"}}
-FORBIDDEN = {"jsonrpc": "2.0", "id": None, "error": {"code": -32003, "message": "forbidden"}}
 
 
 def session_cookie_name(request) -> str:
@@ -97,14 +95,6 @@ class Authorizer:
         return None
 
 
-def wants_json(request) -> bool:
-    """A proxy call (or any script asking for JSON) gets a JSON-RPC error, not a login page."""
-    if request.headers.get("X-Requested-With") == "pycopia-www":
-        return True
-    accept = request.headers.get("Accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
 def request_path(environ) -> str:
     """The decoded path lighttpd routed on, from REQUEST_URI (an authorizer gets no PATH_INFO)."""
     raw = environ.get("REQUEST_URI", "/").encode("latin-1").split(b"?", 1)[0]
@@ -131,12 +121,12 @@ def decide(request, service: Service, session: Session | None):
         if roles is None or roles <= session.roles:
             return Response("", 200, [(f"Variable-{k}", v) for k, v in service.variables(session).items()])
         if wants_json(request):
-            return JSONResponse(FORBIDDEN, status=403)
+            return rpc_refusal(403)
         return Response("Your roles do not allow this page.\n", 403)
     if roles is None:
         return Response("", 200)
     if wants_json(request):
-        return JSONResponse(LOGIN_REQUIRED, status=401)
+        return rpc_refusal(401)
     if request.method in ("GET", "HEAD"):
         target = request.environ.get("REQUEST_URI", "/")
         return Redirect(request.get_url("auth-login", _query={"next": target}), 302)

@@ -12,9 +12,12 @@ were configured without the authorizer).
 import re
 
 from ..config import Backend, ConfigError
-from .errors import Forbidden, Unauthorized
+from .errors import Forbidden, HTTPError, Unauthorized
+from .response import JSONResponse
 
 ACCESS_OPTIONS = ("public", "login", "roles")
+# What a proxy call gets instead of a page (docs/proxy.md error codes).
+RPC_ERRORS = {401: (-32001, "login required"), 403: (-32003, "forbidden")}
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
@@ -60,3 +63,29 @@ def enforce(request, roles: frozenset[str] | None) -> None:
         raise Unauthorized("login required")
     if not user.has_roles(roles):
         raise Forbidden("your roles do not allow this")
+
+
+def wants_json(request) -> bool:
+    """A proxy call (or any script asking for JSON) gets a JSON-RPC error, not a page."""
+    if request.headers.get("X-Requested-With") == "pycopia-www":
+        return True
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def rpc_refusal(status: int) -> JSONResponse:
+    code, message = RPC_ERRORS[status]
+    return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}},
+                        status=status)
+
+
+def refuse(request, roles: frozenset[str] | None) -> JSONResponse | None:
+    """enforce() for a route: a proxy call is refused with the JSON-RPC error the authorizer
+    would have sent; a page with the HTTPError (raised)."""
+    try:
+        enforce(request, roles)
+    except HTTPError as error:
+        if wants_json(request):
+            return rpc_refusal(error.status)
+        raise
+    return None

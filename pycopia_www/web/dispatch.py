@@ -8,7 +8,7 @@ Allow for a method the handler does not answer; 500 for anything else that escap
 from ..markup import settings as markup_settings
 from ..markup import urls as markup_urls
 from . import csrf
-from .access import enforce, route_roles
+from .access import refuse, route_roles
 from .errorpages import ErrorPages
 from .errors import HTTPError, NotFound
 from .handlers import Handler
@@ -48,10 +48,14 @@ class Dispatcher:
                 if m is not None:
                     break
             else:
-                enforce(request, self._unrouted)
+                refused = refuse(request, self._unrouted)
+                if refused is not None:
+                    return refused
                 raise NotFound()
             request.route = route
-            enforce(request, self._roles[id(route)])
+            refused = refuse(request, self._roles[id(route)])
+            if refused is not None:
+                return refused
             if route.options:
                 request.limits = request.limits.with_options(route.options)
             handler = self._handlers.get(id(route))

@@ -49,6 +49,10 @@ def _refusal(status: int, reason: str, code: int = INVALID_REQUEST, headers=()) 
 class Proxy:
     """Expose objects' public methods (or lists/dicts of functions) as one JSON-RPC endpoint."""
 
+    # The web layer's form-CSRF check stands aside: the transport rules below are this handler's
+    # own CSRF defence, and a refused call should get a JSON-RPC answer, not a form error page.
+    pwww_csrf = False
+
     def __init__(self, *targets, title: str | None = None, registry=default_registry,
                  max_body: int = 1 << 20, max_batch: int = 100, max_depth: int = 64):
         self.methods = collect_methods(*targets)

@@ -72,7 +72,8 @@ class TypeRegistry:
         if name in BUILTIN_TAGS or name == TAG:
             raise ValueError(f"{name!r} is a built-in tag; register {cls.__name__} under another name")
         known = self._by_name.get(name)
-        if known is not None and known.cls is not cls:
+        # The same class imported again (a reloaded module) may take its name back.
+        if known is not None and _where(known.cls) != _where(cls):
             raise ValueError(f"{name!r} is already registered for {known.cls.__qualname__}")
         entry = _Registered(cls, name, encode or _default_state, decode or _default_builder(cls))
         self._by_name[name] = self._by_class[cls] = entry
@@ -97,6 +98,10 @@ default_registry = TypeRegistry()
 def register_type(cls: type, name: str | None = None, *, encode=None, decode=None) -> type:
     """Register a class (or Enum) in the default registry, shared by the server and the client."""
     return default_registry.register(cls, name, encode=encode, decode=decode)
+
+
+def _where(cls: type) -> tuple[str, str]:
+    return cls.__module__, cls.__qualname__
 
 
 def _tag(kind: str, value) -> dict:

@@ -20,8 +20,8 @@ class Point:
     y: float
 
 
-register_type(Color)
-register_type(Point)
+register_type(Color, "test.Color")
+register_type(Point, "test.Point")
 NOTES = Path("notified.txt")            # in the backend's state directory when run by the farm
 
 

@@ -47,7 +47,9 @@ async function liveStatus(demo) {
 }
 
 function failingCall(demo) {
-  byId("fail-button").addEventListener("click", async () => {
+  const button = byId("fail-button");
+  button.disabled = false;
+  button.addEventListener("click", async () => {
     try {
       await demo.fail("This call fails on purpose.");
       show("fail-result", "The call succeeded?");
@@ -92,9 +94,11 @@ async function main() {
     if (where) show(where.id, `The live parts are off: ${describe(error)}`, true);
     return;
   }
-  if (byId("status")) liveStatus(demo);
   if (byId("fail-button")) failingCall(demo);
   if (byId("settings-form")) settingsForm(demo);
+  // Every handler is in place: say so (for style sheets and tests), then start the refreshing.
+  document.body.classList.add("live");
+  if (byId("status")) liveStatus(demo);
 }
 
 main();

@@ -33,7 +33,8 @@ def home(request):
     failing = content.add_section("failing")
     failing.add_heading(2, "A call that fails")
     p = failing.add_paragraph("The proxy method fail() raises ValueError; the page shows the rejection. ")
-    p.add_element("button", "Call fail()", type_="button", id="fail-button")
+    # Enabled by js/demo.js: without the script the button could do nothing.
+    p.add_element("button", "Call fail()", type_="button", id="fail-button", disabled=True)
     failing.add_paragraph(id="fail-result")
     doc.add_script("/js/demo-start.js", in_body=True)   # imports js/demo.js
     return doc

@@ -35,7 +35,9 @@ def save_settings(page, base_url, **settings):
 
 
 def stay_on_page(page):
-    """Mark the window: the mark survives only as long as no page load happens."""
+    """Wait for js/demo.js to be wired up, then mark the window: the mark survives only as long
+    as no page load happens."""
+    page.wait_for_selector("body.live", state="attached")
     page.evaluate("window.pwwwMark = 1")
     return lambda: page.evaluate("window.pwwwMark") == 1
 
@@ -88,6 +90,7 @@ def test_settings_saved_through_a_proxy_call(page, base_url, ui_state):
 def test_a_rejected_save_is_shown_and_nothing_is_saved(page, base_url, ui_state):
     before = save_settings(page, base_url, site_name="Before", refresh_seconds=5)
     page.goto(f"{base_url}/settings")
+    still_here = stay_on_page(page)
     page.fill("input[name=refresh_seconds]", "0")
     page.click("input[type=submit]")
     result = page.locator("#settings-result")
@@ -95,7 +98,7 @@ def test_a_rejected_save_is_shown_and_nothing_is_saved(page, base_url, ui_state)
     assert result.text_content() == "Refresh every 1 to 3600 seconds."
     assert result.get_attribute("class") == "error"
     assert json.loads((ui_state / "settings.json").read_text()) == before
-    assert page.errors == []
+    assert still_here() and page.errors == []
 
 
 @pytest.mark.parametrize("accept,media_type", [(None, "application/xhtml+xml"), ("text/html", "text/html")])
@@ -106,7 +109,7 @@ def test_the_failing_call_is_shown(page, base_url, accept, media_type):
                                                                           "accept": accept}))
     response = page.goto(f"{base_url}/")
     assert response.headers["content-type"].startswith(media_type)
-    page.click("#fail-button")
+    page.click("#fail-button")          # waits for the script to enable it
     page.wait_for_function("document.getElementById('fail-result').textContent !== ''")
     assert page.locator("#fail-result").text_content() == \
         "Rejected with ValueError: This call fails on purpose. (code -32000)"
@@ -128,5 +131,7 @@ def test_settings_form_posts_without_scripts(browser, base_url, ui_state):
         page.click("input[type=submit]")
         assert "Write a whole number." in page.locator("form").text_content()
         assert json.loads((ui_state / "settings.json").read_text())["refresh_seconds"] == 9
+        page.goto(f"{base_url}/")
+        assert page.locator("#fail-button").is_disabled()      # only the script can make it work
     finally:
         context.close()

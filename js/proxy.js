@@ -501,7 +501,8 @@ function bindArgs(info, args) {
   const last = args[args.length - 1];
   const hasNamed = args.length > 0 && last !== null && typeof last === "object" && isPlainObject(last);
   const positional = hasNamed ? args.slice(0, -1) : args;
-  const names = (info.params ?? []).map((p) => p.name);
+  // Keyword-only parameters are never filled by position, as in Python.
+  const names = (info.params ?? []).filter((p) => !p["x-keyword-only"]).map((p) => p.name);
   if (positional.length > names.length) {
     throw new ProxyError(`${info.name}() takes at most ${names.length} positional argument(s), ` +
       `${positional.length} given`, { type: "InvalidParams", code: -32602 });
@@ -557,7 +558,7 @@ function buildProxy(conn, methods, options) {
 // one Promise-returning function per method.
 //   options.timeout   default per-call timeout in ms (30000; 0 or Infinity for none)
 //   options.batch     false sends every call in its own request (default true)
-//   options.maxBatch  most calls per request (100, the server's default limit)
+//   options.maxBatch  most calls per request (default: the server's x-max-batch, else 100)
 //   options.headers   extra request headers
 export async function connect(url, options = {}) {
   const conn = new Connection(url, options);
@@ -565,6 +566,9 @@ export async function connect(url, options = {}) {
   if (!doc || !Array.isArray(doc.methods)) {
     throw new ProxyError(`${conn.url}: rpc.discover returned no method list`, { type: "InvalidResponse" });
   }
+  // The server says how long a batch may be; an explicit option still wins.
+  const serverMax = doc.info?.["x-max-batch"];
+  if (options.maxBatch === undefined && Number.isInteger(serverMax) && serverMax > 0) conn.maxBatch = serverMax;
   const methods = Object.fromEntries(doc.methods.map((m) => [m.name, m]));
   return buildProxy(conn, methods, {});
 }

@@ -59,6 +59,8 @@ def describe_method(method, codec) -> dict:
             continue
         entry = {"name": p.name, "required": p.default is p.empty,
                  "schema": schema_of(hints.get(p.name, p.annotation))}
+        if p.kind is p.KEYWORD_ONLY:
+            entry["x-keyword-only"] = True
         if p.default is not p.empty:
             try:
                 entry["x-default"] = codec.encode(p.default)
@@ -74,9 +76,9 @@ def describe_method(method, codec) -> dict:
     return doc
 
 
-def openrpc_document(title: str, methods: dict, codec) -> dict:
+def openrpc_document(title: str, methods: dict, codec, max_batch: int) -> dict:
     return {
         "openrpc": "1.2.6",
-        "info": {"title": title, "version": "1"},
+        "info": {"title": title, "version": "1", "x-max-batch": max_batch},
         "methods": [describe_method(m, codec) for m in methods.values()],
     }

@@ -89,6 +89,10 @@ def _plain_class_checks(function, parameters) -> dict:
 def make_method(name: str, function) -> Method:
     signature = inspect.signature(function)
     parameters = list(signature.parameters.values())
+    kinds = {p.kind for p in parameters}
+    if inspect.Parameter.POSITIONAL_ONLY in kinds and inspect.Parameter.KEYWORD_ONLY in kinds:
+        # JSON-RPC sends params all by position or all by name: such a method could not be called.
+        raise ValueError(f"proxy method {name!r} mixes positional-only and keyword-only parameters")
     wants_request = any(p.name == REQUEST_PARAMETER for p in parameters)
     remote = [p for p in parameters if p.name != REQUEST_PARAMETER]
     roles = getattr(function, "pwww_roles", None)

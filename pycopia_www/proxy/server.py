@@ -139,7 +139,8 @@ class Proxy:
     def _call(self, request, name: str, params):
         if name == "rpc.discover":
             if self._discovery is None:
-                self._discovery = openrpc_document(self.title, self.methods, self.codec)
+                self._discovery = openrpc_document(self.title, self.methods, self.codec,
+                                                   self.max_batch)
             return self._discovery
         method = self.methods.get(name)
         if method is None:

@@ -127,12 +127,12 @@ def test_a_plain_object_is_an_ordinary_argument_for_other_methods(blank):
 def test_named_argument_mistakes(blank):
     out = run(blank, """
         const why = async (p) => { try { await p; return null; } catch (e) { return [e.type, e.code, e.message]; } };
-        return [await why(demo.greet("a", "b", "c", "d")),           // more than there are parameters
+        return [await why(demo.greet("a", "b")),                      // greeting is keyword-only
                 await why(demo.greet("a", {name: "b"})),              // both ways
                 await why(demo.greet({greeting: "Hi"})),              // the required one missing: the server says
                 await why(demo.greet("a", {colour: "red"}))];         // an unknown name: the server says
     """)
-    assert out[0][:2] == ["InvalidParams", -32602] and "at most 3" in out[0][2]
+    assert out[0][:2] == ["InvalidParams", -32602] and "at most 1" in out[0][2]
     assert out[1][:2] == ["InvalidParams", -32602] and "both" in out[1][2]
     assert out[2][:2] == ["InvalidParams", -32602] and "name" in out[2][2]
     assert out[3][:2] == ["InvalidParams", -32602] and "colour" in out[3][2]

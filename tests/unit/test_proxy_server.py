@@ -258,6 +258,8 @@ def test_discover_is_an_openrpc_document():
                               "x-default": 10}]
     assert add["paramStructure"] == "either" and add["result"]["schema"] == {"type": "integer"}
     assert methods["options"]["paramStructure"] == "by-name"
+    assert [p.get("x-keyword-only", False) for p in methods["options"]["params"]] == [False, True, True]
+    assert doc["info"]["x-max-batch"] == 100
     assert [p["name"] for p in methods["whoami"]["params"]] == []
     assert methods["admin_only"]["x-roles"] == ["admin"] and "x-roles" not in add
 
@@ -268,3 +270,12 @@ def test_the_form_csrf_check_leaves_refusals_to_the_proxy():
     client = Client.for_site(Path(__file__).resolve().parents[2] / "etc" / "farm.toml", csrf=False)
     response = client.post("/api/demo", data={"method": "add"})
     assert response.status == 415 and response.json()["error"]["code"] == -32600
+
+
+def test_a_method_that_no_json_rpc_call_could_reach_is_refused_at_once():
+    from pycopia_www.proxy import Proxy
+
+    def both(a, /, *, b):
+        return a
+    with pytest.raises(ValueError, match="positional-only and keyword-only"):
+        Proxy([both])

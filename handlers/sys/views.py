@@ -15,5 +15,10 @@ def index(request):
     return doc
 
 
+def health(request):
+    """Whether the privileged backend answers; public, so it tells nothing about the system."""
+    return {"ok": True}
+
+
 def to_index(request):
     return Redirect(request.get_url("sys-home"), 308)

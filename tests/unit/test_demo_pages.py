@@ -78,6 +78,12 @@ def test_sys_pages_show_the_user_and_logout_buttons(client):
     assert client.get("/sys/").status == 401
 
 
+def test_the_health_check_is_the_one_public_route_of_sys(client):
+    client.environ.clear()
+    assert client.get("/sys/health").json() == {"ok": True}
+    assert client.get("/sys/").status == 401 and client.get("/sys/me").status == 401
+
+
 def test_bare_sys_prefix_redirects(client):
     r = client.get("/sys")
     assert r.status == 308 and urlsplit(r.location).path == "/sys/"

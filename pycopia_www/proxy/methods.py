@@ -21,6 +21,9 @@ class Method:
     wants_request: bool
     roles: frozenset | None           # None: public; empty: any logged-in user
     checks: dict                      # parameter name -> the plain class its value must be
+    # Pass arguments by name, so that `request` may stand anywhere in the parameter list. Not
+    # possible past a *args, where `request` must then be keyword-only.
+    by_name: bool
 
     @property
     def param_structure(self) -> str:
@@ -49,9 +52,8 @@ class Method:
         for name, expected in self.checks.items():
             if name in bound.arguments:
                 _check(self.name, name, bound.arguments[name], expected)
-        if any(p.kind is p.VAR_POSITIONAL for p in self.signature.parameters.values()):
+        if not self.by_name:
             return list(bound.args), dict(bound.kwargs)
-        # By name wherever possible, so `request` may stand anywhere in the parameter list.
         args, kwargs = [], {}
         for name, value in bound.arguments.items():
             kind = self.signature.parameters[name].kind
@@ -98,7 +100,8 @@ def make_method(name: str, function) -> Method:
     roles = getattr(function, "pwww_roles", None)
     return Method(name, function, signature.replace(parameters=remote), wants_request,
                   frozenset(roles) if roles is not None else None,
-                  _plain_class_checks(function, remote))
+                  _plain_class_checks(function, remote),
+                  by_name=wants_request and inspect.Parameter.VAR_POSITIONAL not in kinds)
 
 
 def collect_methods(*targets) -> dict[str, Method]:

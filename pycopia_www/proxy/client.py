@@ -18,10 +18,10 @@ import json
 import urllib.error
 import urllib.request
 
+from ..web.csrf import PROXY_HEADER, PROXY_HEADER_VALUE
 from .codec import Codec, default_registry
 from .errors import (FORBIDDEN, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, LOGIN_REQUIRED,
                      METHOD_NOT_FOUND, PARSE_ERROR)
-from .server import CSRF_HEADER, CSRF_VALUE
 
 # The type a client reports for a protocol error that names no exception (the same in js/proxy.js).
 PROTOCOL_ERROR_TYPES = {
@@ -91,7 +91,7 @@ class ServerProxy:
         self._url = url
         self._timeout = timeout
         self._headers = {"Content-Type": "application/json", "Accept": "application/json",
-                         CSRF_HEADER: CSRF_VALUE, **(headers or {})}
+                         PROXY_HEADER: PROXY_HEADER_VALUE, **(headers or {})}
         self._opener = opener or urllib.request.build_opener()
         self._opener.add_handler(_NoRedirects())
         self._codec = Codec(registry, strict=False)

@@ -11,7 +11,9 @@ import logging
 import traceback
 from urllib.parse import urlsplit
 
+from ..web.csrf import PROXY_HEADER, PROXY_HEADER_VALUE, has_proxy_header
 from ..web.errors import HTTPError
+from ..web.request import DEFAULT_PORTS
 from ..web.response import Response
 from .codec import Codec, DecodeError, EncodeError, default_registry
 from .discover import openrpc_document
@@ -21,8 +23,6 @@ from .methods import collect_methods
 
 log = logging.getLogger("pycopia_www.proxy")
 
-CSRF_HEADER = "X-Requested-With"
-CSRF_VALUE = "pycopia-www"
 SAFE_FETCH_SITES = frozenset({"same-origin", "none"})
 JSON = "application/json"
 _NO_STORE = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
@@ -93,9 +93,9 @@ class Proxy:
             return _refusal(405, "a proxy call is a POST", headers=[("Allow", "POST, OPTIONS")])
         if request.content_type != JSON:
             return _refusal(415, "a proxy call has Content-Type: application/json")
-        headers = request.headers
-        if headers.get(CSRF_HEADER) != CSRF_VALUE:
-            return _refusal(403, f"a proxy call carries the header {CSRF_HEADER}: {CSRF_VALUE}")
+        if not has_proxy_header(request):
+            return _refusal(403, f"a proxy call carries the header "
+                                 f"{PROXY_HEADER}: {PROXY_HEADER_VALUE}")
         if (problem := _cross_origin(request)) is not None:
             return _refusal(403, problem)
         if request.content_length > self.max_body:
@@ -198,7 +198,7 @@ def _cross_origin(request) -> str | None:
         return None
     try:
         parts = urlsplit(origin)
-        port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+        port = parts.port or DEFAULT_PORTS.get(parts.scheme)
         same = (parts.scheme == request.scheme and (parts.hostname or "") == request.host.lower()
                 and port == request.port)
     except ValueError:

@@ -12,6 +12,7 @@ were configured without the authorizer).
 import re
 
 from ..config import Backend, ConfigError
+from .csrf import has_proxy_header
 from .errors import Forbidden, HTTPError, Unauthorized
 from .response import JSONResponse
 
@@ -67,7 +68,7 @@ def enforce(request, roles: frozenset[str] | None) -> None:
 
 def wants_json(request) -> bool:
     """A proxy call (or any script asking for JSON) gets a JSON-RPC error, not a page."""
-    if request.headers.get("X-Requested-With") == "pycopia-www":
+    if has_proxy_header(request):
         return True
     accept = request.headers.get("Accept", "")
     return "application/json" in accept and "text/html" not in accept

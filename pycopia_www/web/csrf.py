@@ -23,6 +23,10 @@ from ..markup.settings import CSRF_FIELD
 from .auth import csrf_from_environ
 from .errors import Forbidden
 
+# The header every proxy call carries (docs/proxy.md); a browser sends it cross-site only after a
+# CORS preflight, which is never approved.
+PROXY_HEADER = "X-Requested-With"
+PROXY_HEADER_VALUE = "pycopia-www"
 COOKIE = "pwww_csrf"
 SECURE_COOKIE = "__Host-pwww_csrf"      # over HTTPS: Secure, Path=/, no Domain
 _NEW = "pycopia_www.csrf.new"          # environ key: a token made for this response's cookie
@@ -46,13 +50,17 @@ def token_for(request) -> str:
     return token
 
 
+def has_proxy_header(request) -> bool:
+    return request.headers.get(PROXY_HEADER) == PROXY_HEADER_VALUE
+
+
 def exempt(request) -> bool:
     if request.method != "POST":
         return True
     kind = request.content_type
     if kind == "application/json" or kind.endswith("+json"):
         return True
-    return request.headers.get("X-Requested-With") == "pycopia-www"
+    return has_proxy_header(request)
 
 
 def verify(request) -> None:

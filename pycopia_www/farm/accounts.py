@@ -117,16 +117,24 @@ def _check_socket_path_length(site: Site) -> None:
                               f"socket path {path} is longer than a unix socket allows (107 bytes)")
 
 
-def check_backend_app(site: Site, b: Backend, python: str) -> list[ConfigError]:
-    """Load the backend's application as its user (see appcheck.py). Raises the first error;
-    returns warnings (named routes that can never be reversed)."""
-    env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **b.environment}
+def run_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None,
+                  stdin: str = "") -> subprocess.CompletedProcess:
+    """`python -m module args...` as the backend's user (when we are root), with a clean
+    environment, output captured: so that root never runs a backend's code or opens its files."""
     kwargs = {}
     if os.geteuid() == 0 and b.user != "root":
         uid, gid = _ids(b.user, b.group)
         kwargs = dict(user=uid, group=gid, extra_groups=[])
-    proc = subprocess.run([python, "-m", "pycopia_www.farm.appcheck", str(site.farm.file), b.ident],
-                          env=env, capture_output=True, text=True, cwd="/", timeout=60, **kwargs)
+    return subprocess.run([python, "-m", module, *args], input=stdin, cwd=cwd,
+                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})},
+                          capture_output=True, text=True, timeout=60, **kwargs)
+
+
+def check_backend_app(site: Site, b: Backend, python: str) -> list[ConfigError]:
+    """Load the backend's application as its user (see appcheck.py). Raises the first error;
+    returns warnings (named routes that can never be reversed)."""
+    proc = run_module_as(b, python, "pycopia_www.farm.appcheck", [str(site.farm.file), b.ident],
+                         cwd="/", env=b.environment)
     try:
         report = json.loads(proc.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):

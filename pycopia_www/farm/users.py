@@ -7,7 +7,7 @@ import sys
 
 from ..config import ConfigError, Site, VirtualHost
 from . import paths
-from ..privileges import Credentials
+from .accounts import run_module_as
 
 
 def auth_vhosts(site: Site) -> list[VirtualHost]:
@@ -34,13 +34,8 @@ def run_usercmd(site: Site, vhost: VirtualHost, args: list[str], stdin: str = ""
     directory = paths.state_path(site.farm, b)
     if not directory.is_dir():
         raise ConfigError(b.file, f"{b.key}", f"{directory} does not exist: run `websitectl setup` first")
-    kwargs = {}
-    if os.geteuid() == 0 and b.user != "root":
-        creds = Credentials.lookup(b.user, b.group)
-        kwargs = dict(user=creds.uid, group=creds.gid, extra_groups=[])
-    return subprocess.run([sys.executable, "-m", "pycopia_www.auth.usercmd", *args], input=stdin,
-                          env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}, cwd=directory,
-                          capture_output=True, text=True, timeout=60, **kwargs)
+    return run_module_as(b, sys.executable, "pycopia_www.auth.usercmd", args, cwd=directory,
+                         stdin=stdin)
 
 
 def first_admins(site: Site) -> list[str]:

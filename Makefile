@@ -4,6 +4,9 @@
 #   make bench  run the benchmarks against their peers and print ratios
 SHELL := /bin/bash
 PORT ?= 8080
+# The site `make run` serves: the demo (demo/etc/farm.toml and demo/etc/backends.d).
+SITE ?= demo
+FARM := $(CURDIR)/$(SITE)/etc/farm.toml
 PYTHON := /usr/bin/python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -27,10 +30,10 @@ $(BIN)/.installed: pyproject.toml
 install: $(BIN)/.installed
 
 setup: install
-	$(BIN)/websitectl setup
+	$(BIN)/websitectl --farm $(FARM) setup
 
 run: setup
-	exec $(BIN)/websitectl start --foreground --port $(PORT)
+	exec $(BIN)/websitectl --farm $(FARM) start --foreground --port $(PORT)
 
 test: install
 	@scripts/system-packages $(TEST_PACKAGES)
@@ -47,4 +50,4 @@ bench: install .venv-bench/.installed
 	.venv-bench/bin/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var demo/var .pytest_cache

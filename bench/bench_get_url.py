@@ -62,7 +62,7 @@ CASES = [
 def make_ours():
     tmp = Path(tempfile.mkdtemp(prefix="bench-get-url-"))
     (tmp / "etc" / "backends.d").mkdir(parents=True)
-    (tmp / "etc" / "farm.toml").write_text(f'lighttpd_conf = "{REPO}/etc/lighttpd.conf"\n')
+    (tmp / "etc" / "farm.toml").write_text("")
     (tmp / "etc" / "backends.d" / "site.toml").write_text(textwrap.dedent("""\
         hosts = ["bench.test"]
         [[backend]]

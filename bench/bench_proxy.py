@@ -40,7 +40,7 @@ serve(sock, app, name="bench-proxy", workers=int(sys.argv[4]))
 
 def write_site(tmp: Path) -> Path:
     (tmp / "etc" / "backends.d").mkdir(parents=True)
-    (tmp / "etc" / "farm.toml").write_text(f'lighttpd_conf = "{REPO}/etc/lighttpd.conf"\n')
+    (tmp / "etc" / "farm.toml").write_text("")
     (tmp / "etc" / "backends.d" / "bench.toml").write_text(
         'hosts = ["localhost"]\ndefault = true\n[[backend]]\nname = "rpc"\nuser = "root"\n'
         'prefix = "/"\napp = "proxy_app"\n')

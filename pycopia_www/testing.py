@@ -1,8 +1,8 @@
 """An in-process test client: a backend's application, from the site's own configuration, called
 with a WSGI environ like the one lighttpd would send. No lighttpd, no sockets.
 
-    client = Client.for_backend("etc/farm.toml", "appliance.ui")   # one backend
-    client = Client.for_site("etc/farm.toml")                       # route like lighttpd
+    client = Client.for_backend("demo/etc/farm.toml", "appliance.ui")   # one backend
+    client = Client.for_site("demo/etc/farm.toml")                     # route like lighttpd
     r = client.post("/login", data={"user": "ann"}, follow=True)
     assert r.status == 200 and "session" in client.cookies
 
@@ -12,6 +12,7 @@ modelled). A response with X-Sendfile gets the file's bytes as its body, as ligh
 import io
 import json as jsonlib
 import secrets
+import sys
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from pathlib import Path
@@ -56,6 +57,16 @@ class TestResponse:
         return f"<TestResponse {self.status_line} {len(self.body)} bytes>"
 
 
+def _loaded(site: Site | str | Path) -> Site:
+    """The site, with its import paths on sys.path as a backend of it would have them."""
+    site = site if isinstance(site, Site) else load_site(Path(site))
+    for b in site.backends:
+        for path in reversed(site.import_paths(b)):
+            if path not in sys.path:
+                sys.path.insert(0, path)
+    return site
+
+
 class Client:
     __test__ = False
 
@@ -77,7 +88,7 @@ class Client:
 
     @classmethod
     def for_backend(cls, site: Site | str | Path, ident: str, **kw) -> "Client":
-        site = site if isinstance(site, Site) else load_site(Path(site))
+        site = _loaded(site)
         return cls(build_app(site, site.backend(ident)), **kw)
 
     @classmethod
@@ -85,7 +96,7 @@ class Client:
         """Every backend of every virtual host, chosen per request the way lighttpd chooses (by
         the Host, then by path); `host` is the default Host (the default virtual host's first
         name). Applications are built on first use."""
-        site = site if isinstance(site, Site) else load_site(Path(site))
+        site = _loaded(site)
         url_map = UrlMap.from_site(site)
         apps: dict[str, object] = {}
 

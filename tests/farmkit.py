@@ -44,16 +44,13 @@ class Farm:
             os.chmod(d, 0o755)
         self.port = free_port()
         self.farm_file = self.root / "etc" / "farm.toml"
-        self.farm_file.write_text(textwrap.dedent(f"""\
-            listen = "127.0.0.1"
-            port = {self.port}
-            lighttpd_conf = "{REPO / 'etc' / 'lighttpd.conf'}"
+        self.farm_file.write_text(f'listen = "127.0.0.1"\nport = {self.port}\n' + farm_extra + textwrap.dedent("""\
             [supervision]
             backoff_initial = 0.05
             backoff_max = 0.4
             give_up_after = 4
             stable_after = 3.0
-            """) + farm_extra)
+            """))
         for name, text in backends.items():
             self.write_vhost(name, text)
 

@@ -26,6 +26,10 @@ class Site:
     def local_backends(self) -> tuple[Backend, ...]:
         return tuple(b for b in self.backends if not b.remote)
 
+    def import_paths(self, backend: Backend) -> list[str]:
+        """What goes in front of sys.path in `backend`'s processes: the site's own packages."""
+        return [str(p) for p in backend.pythonpath + self.farm.pythonpath]
+
     def backend(self, ident: str) -> Backend:
         for b in self.backends:
             if b.ident == ident:

@@ -30,6 +30,13 @@ class FarmSettings:
     lighttpd_conf: Path
     backends_dir: Path
     supervision: Supervision
+    # Directories put in front of sys.path in every backend (after its privilege drop), so the
+    # site's own packages import: by default the site root, the parent of etc/.
+    pythonpath: tuple[Path, ...] = ()
+
+
+# The base lighttpd configuration the framework ships; a site may name its own.
+DEFAULT_LIGHTTPD_CONF = Path(__file__).resolve().parent.parent / "farm" / "lighttpd.conf"
 
 
 def _address(value: str) -> str | None:
@@ -44,12 +51,16 @@ def _port(value: int) -> str | None:
     return None if 0 < value < 65536 else f"{value} is not a TCP port (1-65535)"
 
 
+def _not_empty(value: str) -> str | None:
+    return None if value else "must not be empty"
+
+
 def _positive(value) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
 
 def load_farm(file: Path) -> FarmSettings:
-    """Relative paths in the file are relative to the project root, the parent of etc/."""
+    """Relative paths in the file are relative to the site root, the parent of etc/."""
     root = file.resolve().parent.parent
     try:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
@@ -59,8 +70,8 @@ def load_farm(file: Path) -> FarmSettings:
         raise ConfigError(file, "", f"not valid TOML: {exc}") from None
     f = Fields(data, file)
 
-    def path(name: str, default: str) -> Path:
-        value = f.get(name, str, default, check=lambda v: None if v else "must not be empty")
+    def path(name: str, default: str | Path) -> Path:
+        value = f.get(name, str, str(default), check=_not_empty)
         return (root / value).resolve()
 
     settings = FarmSettings(
@@ -72,9 +83,11 @@ def load_farm(file: Path) -> FarmSettings:
         run_dir=path("run_dir", "var/run"),
         log_dir=path("log_dir", "var/log"),
         state_dir=path("state_dir", "var/state"),
-        lighttpd_conf=path("lighttpd_conf", "etc/lighttpd.conf"),
+        lighttpd_conf=path("lighttpd_conf", DEFAULT_LIGHTTPD_CONF),
         backends_dir=path("backends_dir", "etc/backends.d"),
         supervision=_supervision(f.sub("supervision", f.get("supervision", dict, {}))),
+        pythonpath=tuple((root / p).resolve() for p in f.strings("pythonpath", (".",),
+                                                                check=_not_empty)),
     )
     f.done()
     if not settings.lighttpd_conf.is_file():

@@ -4,6 +4,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import STATIC_DIR, STATIC_URL
 from .errors import ConfigError
 from .fields import Fields
 
@@ -35,6 +36,7 @@ class Backend:
     middleware: tuple[str, ...] = ()  # dotted paths, outermost first, around the route module's own
     auth: str | None = None     # "required", "optional" (see docs/auth.md) or None: no authorizer
     roles: tuple[str, ...] = ()  # with auth = "required": roles every route needs
+    pythonpath: tuple[Path, ...] = ()  # put in front of the farm's pythonpath in this backend
 
     @property
     def ident(self) -> str:
@@ -63,7 +65,7 @@ class VirtualHost:
     name: str                   # the file's stem
     hosts: tuple[str, ...]      # the first is canonical
     default: bool
-    static: dict[str, Path]     # URL prefix ("/media/") -> directory
+    static: dict[str, Path]     # URL prefix ("/media/") -> directory; STATIC_URL included
     backends: tuple[Backend, ...]
     auth: AuthSettings | None = None
 
@@ -140,6 +142,8 @@ def _check_static_prefix(value: str) -> str | None:
         return f"static URL prefix {value!r} must start and end with '/'"
     if not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+/", value) or _dot_segment(value):
         return f"static URL prefix {value!r} may contain only path segments of letters, digits and ._~-"
+    if value == STATIC_URL:
+        return f"{STATIC_URL} is the framework's own (proxy.js, the stylesheet): choose another prefix"
     return None
 
 
@@ -167,8 +171,9 @@ def load_virtual_host(file: Path, root: Path) -> VirtualHost:
         if not path.is_dir():
             raise ConfigError(file, key, f"{path} is not a directory")
         static[url] = path
+    static[STATIC_URL] = STATIC_DIR
     raw_backends = f.get("backend", list, [])
-    backends = tuple(_load_backend(f.sub(f"backend[{i}]", raw), name, f"backend[{i}]")
+    backends = tuple(_load_backend(f.sub(f"backend[{i}]", raw), name, f"backend[{i}]", root)
                      for i, raw in enumerate(raw_backends))
     auth = _load_auth(f.sub("auth", f.get("auth", dict))) if f.has("auth") else None
     f.done()
@@ -214,7 +219,7 @@ def _check_auth(file: Path, auth: AuthSettings | None, backends: tuple[Backend, 
         raise ConfigError(file, f"{holder.key}.auth", "the auth backend itself cannot be protected")
 
 
-def _load_backend(f: Fields, host: str, key: str) -> Backend:
+def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
     prefix = f.get("prefix", str, None, check=_check_prefix)
     match = f.get("match", str, None, check=_check_regex)
     if (prefix is None) == (match is None):
@@ -236,6 +241,8 @@ def _load_backend(f: Fields, host: str, key: str) -> Backend:
         auth=f.get("auth", str, None, check=lambda v: None if v in AUTH_MODES else
                    f"{v!r} must be one of {', '.join(map(repr, AUTH_MODES))}"),
         roles=f.strings("roles", (), check=_check_role),
+        pythonpath=tuple((root / p).resolve() for p in f.strings(
+            "pythonpath", (), check=lambda v: None if v else "must not be empty")),
     )
     if backend.roles and backend.auth != "required":
         raise f.error("roles", 'roles need auth = "required"')

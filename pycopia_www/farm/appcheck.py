@@ -16,6 +16,7 @@ from ..config import ConfigError, load_site
 def problems(farm_file: str, ident: str) -> tuple[list[ConfigError], list[ConfigError]]:
     site = load_site(farm_file)
     b = site.backend(ident)
+    sys.path[:0] = site.import_paths(b)
     module_name = b.app.partition(":")[0]
     try:
         found = importlib.util.find_spec(module_name)

@@ -6,7 +6,8 @@ drop, so no application code ever runs with more rights than its backend's user.
     python -m pycopia_www.farm.backend SPEC_JSON
 
 SPEC_JSON (written by the supervisor): ident, user, group, app, workers, max_requests, timeout,
-state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop privileges).
+state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop privileges), pythonpath
+(the site's import paths, added after the drop).
 """
 import importlib
 import json
@@ -34,7 +35,7 @@ def command(python: str, farm_file, farm: FarmSettings, b: Backend, *, listen_fd
     spec = {"ident": b.ident, "user": b.user, "group": b.group, "app": b.app,
             "workers": b.workers, "max_requests": b.max_requests, "timeout": b.timeout,
             "debug": b.debug, "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd,
-            "drop": drop}
+            "drop": drop, "pythonpath": [str(p) for p in b.pythonpath + farm.pythonpath]}
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": state,
            "PYCOPIA_WWW_BACKEND": b.ident, "PYCOPIA_WWW_FARM": str(farm_file), **b.environment}
     return [python, "-m", "pycopia_www.farm.backend", json.dumps(spec)], env
@@ -75,6 +76,7 @@ def main(argv: list[str]) -> int:
     prctl.set_pdeathsig(signal.SIGTERM)
     os.umask(0o027)
     os.chdir(spec["state_dir"])
+    sys.path[:0] = spec["pythonpath"]       # the site's own packages (handlers, ...)
     try:
         app = load_app(spec["app"])
     except Exception:

@@ -22,12 +22,14 @@ STOP_TIMEOUT = 90.0
 
 
 def default_farm_file() -> Path:
+    """$PWWW_FARM; else the site in the current directory (./etc/farm.toml); else, in a checkout
+    of pycopia-www, the demo site."""
     if os.environ.get("PWWW_FARM"):
         return Path(os.environ["PWWW_FARM"])
     here = Path.cwd() / "etc" / "farm.toml"
     if here.exists():
         return here
-    return Path(__file__).resolve().parents[2] / "etc" / "farm.toml"
+    return Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml"
 
 
 def warn_if_unprivileged() -> None:
@@ -94,7 +96,7 @@ def cmd_check(args) -> int:
 
 def cmd_urls(args) -> int:
     from ..web.urlmap import UrlMap
-    rows = [("HOST", "BACKEND", "PATTERN", "HANDLER", "NAME")] + UrlMap.from_site(load_site(args.farm)).table()
+    rows = [("HOST", "BACKEND", "PATTERN", "HANDLER", "NAME")] + UrlMap.from_site(_site_importable(args.farm)).table()
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for row in rows:
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
@@ -111,13 +113,20 @@ def cmd_url(args) -> int:
             print(f"parameters are key=value, not {item!r}", file=sys.stderr)
             return 2
         params[key] = value
-    url_map = UrlMap.from_site(load_site(args.farm))
+    url_map = UrlMap.from_site(_site_importable(args.farm))
     try:
         print(url_map.get_url(args.target, _host=args.host, **params))
     except NoReverseMatch as exc:
         print(str(exc), file=sys.stderr)
         return 1
     return 0
+
+
+def _site_importable(farm_file):
+    site = load_site(farm_file)
+    for b in site.backends:
+        sys.path[:0] = [p for p in site.import_paths(b) if p not in sys.path]
+    return site
 
 
 def cmd_config(args) -> int:
@@ -278,7 +287,7 @@ def _log_to(path: Path) -> None:
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="websitectl", description=__doc__)
     p.add_argument("--farm", type=Path, default=None,
-                   help="the farm settings file (default: $PWWW_FARM, ./etc/farm.toml, or the project's)")
+                   help="the farm settings file (default: $PWWW_FARM, ./etc/farm.toml, or the demo's)")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser("setup", help="create the users, groups and directories the configuration needs")
     start = sub.add_parser("start", help="start lighttpd and every backend")

@@ -23,7 +23,7 @@ from .codec import Codec, default_registry
 from .errors import (FORBIDDEN, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, LOGIN_REQUIRED,
                      METHOD_NOT_FOUND, PARSE_ERROR)
 
-# The type a client reports for a protocol error that names no exception (the same in js/proxy.js).
+# The type a client reports for a protocol error that names no exception (the same in proxy.js).
 PROTOCOL_ERROR_TYPES = {
     PARSE_ERROR: "ParseError", INVALID_REQUEST: "InvalidRequest",
     METHOD_NOT_FOUND: "MethodNotFound", INVALID_PARAMS: "InvalidParams",

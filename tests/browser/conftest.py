@@ -4,7 +4,7 @@ and backends under real users), driven by Debian's headless Chromium through Pla
 The farm runs the virtual hosts of etc/backends.d as they are, except that the backends' users are
 test users (pwww-ui -> pwww-t-ui), static directories are absolute paths into the repository, and
 the default host's /browser-test/ serves tests/browser/pages (a blank page to import
-/js/proxy.js into).
+/pwww/proxy.js into).
 """
 import json
 import os
@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from farmkit import REPO, Farm, is_root
+
+DEMO = REPO / "demo"
 
 CHROMIUM = Path("/usr/bin/chromium")
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -45,7 +47,7 @@ def farm_user(user: str) -> str:
 def adapt_vhost(file: Path) -> str:
     """One file of etc/backends.d, adapted to a test farm (see the module docstring)."""
     site = tomllib.loads(file.read_text())
-    static = {url: str(REPO / directory) for url, directory in site.get("static", {}).items()}
+    static = {url: str(DEMO / directory) for url, directory in site.get("static", {}).items()}
     if site.get("default"):
         static["/browser-test/"] = str(PAGES)
     lines = [f"{key} = {_toml_value(value)}" for key, value in site.items()
@@ -61,7 +63,8 @@ def adapt_vhost(file: Path) -> str:
 
 @pytest.fixture(scope="session")
 def farm():
-    f = Farm({file.stem: adapt_vhost(file) for file in sorted((REPO / "etc" / "backends.d").glob("*.toml"))})
+    f = Farm({file.stem: adapt_vhost(file) for file in sorted((DEMO / "etc" / "backends.d").glob("*.toml"))},
+             farm_extra=f'pythonpath = ["{DEMO}"]\n')
     try:
         yield f.start()
     finally:

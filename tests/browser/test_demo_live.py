@@ -29,7 +29,7 @@ def save_settings(page, base_url, **settings):
     """Save settings through the proxy from a blank page (the way a script would)."""
     page.goto(f"{base_url}/browser-test/blank.html")
     return page.evaluate("""async (s) => {
-        const { connect } = await import("/js/proxy.js");
+        const { connect } = await import("/pwww/proxy.js");
         return (await connect("/api/demo")).save_settings(s);
     }""", settings)
 

@@ -1,11 +1,11 @@
 """Logging in with headless Chromium on the demo site (its own etc/backends.d, real lighttpd and
-the auth backend as authorizer), then using the protected proxy at /sys/api from /js/proxy.js."""
+the auth backend as authorizer), then using the protected proxy at /sys/api from /pwww/proxy.js."""
 import pytest
 
 USER, PASSWORD = "browser-tester", "tester-pw-1"
 
 CALL_STATUS = """async () => {
-    const P = await import("/js/proxy.js");
+    const P = await import("/pwww/proxy.js");
     try {
         const sys = await P.connect("/sys/api");
         const status = await sys.status();

@@ -12,7 +12,7 @@ def run(page, body: str, arg=None, options: str = "{}"):
     """Run `body` as an async function in the page, with `P` (the proxy.js module), `demo`
     (connected to /api/demo with `options`) and `arg` in scope; return what it returns."""
     return page.evaluate(f"""async (arg) => {{
-        const P = await import("/js/proxy.js");
+        const P = await import("/pwww/proxy.js");
         const demo = await P.connect("{API}", {options});
         {body}
     }}""", arg)

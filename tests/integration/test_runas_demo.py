@@ -13,7 +13,7 @@ from farmkit import REPO, TEST_APPS, Farm, login_user
 from pycopia_www.markup.validate import xhtml1_strict_errors
 from pycopia_www.testing import Client
 
-FARM = Path(__file__).resolve().parents[2] / "etc" / "farm.toml"
+FARM = Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml"
 RPC_HEADERS = {"X-Requested-With": "pycopia-www"}
 
 
@@ -88,7 +88,7 @@ def test_the_proxy_method_needs_a_login_and_refuses_root(client):
 
 @pytest.fixture(scope="module")
 def farm():
-    env = f'environment = {{ PYTHONPATH = "{REPO}:{TEST_APPS}" }}'
+    env = f'pythonpath = ["{REPO / "demo"}", "{TEST_APPS}"]'
     f = Farm({"box": f"""\
         hosts = ["box.test"]
         [auth]

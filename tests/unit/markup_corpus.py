@@ -38,7 +38,7 @@ def page_links_and_images(cls):
     para.add_image("/media/spacer.gif", "")
     doc.add_stylesheet("/media/site.css")
     doc.add_stylesheet("/media/print.css", media="print")
-    doc.add_script("/js/proxy.js", module=True)
+    doc.add_script("/pwww/proxy.js", module=True)
     doc.add_script("/js/legacy.js", defer=True)
     doc.add_script("/js/late.js", in_body=True)
     return doc
@@ -49,7 +49,7 @@ def page_scripts(cls):
     doc.add_inline_style("p > a::after { content: \"</style>]]>\"; }\nbody { color: #333 }")
     doc.add_inline_script("var s = '</script><script>alert(1)</script>';\nif (1 < 2 && 3 > 2) {}"
                           "\nvar t = a[b[0]]; // ]]>\n<!-- not a comment")
-    doc.add_inline_script("import { proxy } from '/js/proxy.js';", module=True)
+    doc.add_inline_script("import { proxy } from '/pwww/proxy.js';", module=True)
     doc.add_paragraph("Body after scripts.")
     doc.add_inline_script("document.body.className += ' ready';", in_body=True)
     return doc

@@ -45,7 +45,7 @@ GOOD = """\
 
 def write(tmp_path, text):
     (tmp_path / "etc" / "backends.d").mkdir(parents=True, exist_ok=True)
-    (tmp_path / "etc" / "farm.toml").write_text(f'lighttpd_conf = "{REPO}/etc/lighttpd.conf"\n')
+    (tmp_path / "etc" / "farm.toml").write_text("")
     (tmp_path / "etc" / "backends.d" / "site.toml").write_text(textwrap.dedent(text))
     return load_site(tmp_path / "etc" / "farm.toml")
 

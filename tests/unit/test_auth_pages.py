@@ -11,7 +11,7 @@ from pycopia_www.auth import authorizer
 from pycopia_www.auth.store import Store
 from pycopia_www.testing import Client
 
-FARM = Path(__file__).resolve().parents[2] / "etc" / "farm.toml"
+FARM = Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml"
 
 
 @pytest.fixture()

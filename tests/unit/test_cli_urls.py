@@ -8,7 +8,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 def websitectl(*args):
     return subprocess.run([sys.executable, "-m", "pycopia_www.farm.cli", "--farm",
-                           str(REPO / "etc" / "farm.toml"), *args], capture_output=True, text=True,
+                           str(REPO / "demo" / "etc" / "farm.toml"), *args], capture_output=True, text=True,
                           cwd=REPO, timeout=60)
 
 

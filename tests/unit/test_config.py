@@ -8,7 +8,7 @@ from pycopia_www.config import ConfigError, load_site
 
 REPO = Path(__file__).resolve().parents[2]
 
-GOOD_FARM = f'lighttpd_conf = "{REPO}/etc/lighttpd.conf"\n'
+GOOD_FARM = ""
 GOOD_HOST = """\
     hosts = ["a.example"]
     default = true

@@ -10,7 +10,7 @@ import pytest
 from pycopia_www.markup.validate import html5_errors, xhtml1_strict_errors
 from pycopia_www.testing import Client
 
-FARM = Path(__file__).resolve().parents[2] / "etc" / "farm.toml"
+FARM = Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml"
 XHTML = {"Accept": "application/xhtml+xml"}
 # What lighttpd adds to a request to /sys once the auth backend's authorizer let it through.
 LOGGED_IN = {"REMOTE_USER": "admin", "PWWW_ROLES": "admin", "PWWW_SESSION": "s1", "PWWW_CSRF": "t" * 43}

@@ -56,7 +56,7 @@ DEFAULT = """\
 def site(tmp_path):
     (tmp_path / "etc" / "backends.d").mkdir(parents=True)
     (tmp_path / "media").mkdir()
-    (tmp_path / "etc" / "farm.toml").write_text(f'lighttpd_conf = "{REPO}/etc/lighttpd.conf"\n')
+    (tmp_path / "etc" / "farm.toml").write_text("")
     (tmp_path / "etc" / "backends.d" / "a.toml").write_text(textwrap.dedent(HOST))
     (tmp_path / "etc" / "backends.d" / "z.toml").write_text(textwrap.dedent(DEFAULT))
     return load_site(tmp_path / "etc" / "farm.toml")
@@ -73,7 +73,7 @@ def test_sites_conf_shape(site):
     default = text.index("else {  # virtual host z")
     assert a < default
     # static first, then the regex backend, then prefixes on segment boundaries, root last
-    order = [text.index(s) for s in ('"^/(media/)"', '"^/(api|svc)/\\d+$"', '"^/ab/cd(/|$)"',
+    order = [text.index(s) for s in ('"^/(media/|pwww/)"', '"^/(api|svc)/\\d+$"', '"^/ab/cd(/|$)"',
                                      '"^/ab(/|$)"', '/a.root.sock')]
     assert order == sorted(order)
     assert '"host" => "10.1.1.1", "port" => 9000' in text and '"host" => "::1", "port" => 9001' in text

@@ -267,7 +267,7 @@ def test_discover_is_an_openrpc_document():
 def test_the_form_csrf_check_leaves_refusals_to_the_proxy():
     """A form post to a proxy route is answered by the proxy (415, JSON), not the form CSRF check."""
     from pycopia_www.testing import Client
-    client = Client.for_site(Path(__file__).resolve().parents[2] / "etc" / "farm.toml", csrf=False)
+    client = Client.for_site(Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml", csrf=False)
     response = client.post("/api/demo", data={"method": "add"})
     assert response.status == 415 and response.json()["error"]["code"] == -32600
 

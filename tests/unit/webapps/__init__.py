@@ -54,7 +54,7 @@ def make_site(tmp_path: Path, port: int = 80, **hosts: str):
     (tmp_path / "media").mkdir()
     (tmp_path / "media" / "logo.txt").write_text("logo\n")
     (tmp_path / "etc" / "farm.toml").write_text(
-        f'lighttpd_conf = "{REPO}/etc/lighttpd.conf"\nport = {port}\n')
+        f'port = {port}\n')
     for name, text in (hosts or {"main": MAIN, "docs": DOCS}).items():
         (tmp_path / "etc" / "backends.d" / f"{name}.toml").write_text(textwrap.dedent(text))
     return load_site(tmp_path / "etc" / "farm.toml")

@@ -1,7 +1,7 @@
 // The demo pages' live parts, all through the proxy at /api/demo (handlers/ui/api.py):
 // the status panel refreshes without a page load, the settings form is saved with a proxy
 // call, and a rejected call is shown where it happened. Each part starts only if its page has it.
-import { connect } from "/js/proxy.js";
+import { connect } from "/pwww/proxy.js";
 
 const byId = (id) => document.getElementById(id);
 

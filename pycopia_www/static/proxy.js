@@ -1,6 +1,6 @@
 // pycopia-www JSON-RPC proxies: call Python objects on the server as if they were local.
 //
-//   import { connect } from "/js/proxy.js";
+//   import { connect } from "/pwww/proxy.js";
 //   const demo = await connect("/api/demo");
 //   await demo.add(2, 3);                            // 5
 //   await demo.$with({ timeout: 500 }).sleep(2);     // rejects: ProxyError, type "TimeoutError"

@@ -18,7 +18,7 @@ import json
 import urllib.error
 import urllib.request
 
-from ..web.csrf import PROXY_HEADER, PROXY_HEADER_VALUE
+from ..rpcwire import PROXY_HEADER, PROXY_HEADER_VALUE
 from .codec import Codec, default_registry
 from .errors import (FORBIDDEN, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, LOGIN_REQUIRED,
                      METHOD_NOT_FOUND, PARSE_ERROR)

@@ -1,13 +1,6 @@
-"""JSON-RPC 2.0 error codes, and the exception a method raises to choose its own."""
-
-PARSE_ERROR = -32700
-INVALID_REQUEST = -32600
-METHOD_NOT_FOUND = -32601
-INVALID_PARAMS = -32602
-INTERNAL_ERROR = -32603
-METHOD_RAISED = -32000       # the method raised an exception; data names its type
-LOGIN_REQUIRED = -32001
-FORBIDDEN = -32003
+"""The exception a method raises to choose its own JSON-RPC error (the codes are rpcwire's)."""
+from ..rpcwire import (FORBIDDEN, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,  # noqa: F401
+                       LOGIN_REQUIRED, METHOD_NOT_FOUND, METHOD_RAISED, PARSE_ERROR)
 
 
 class RPCError(Exception):

@@ -11,7 +11,8 @@ import logging
 import traceback
 from urllib.parse import urlsplit
 
-from ..web.csrf import PROXY_HEADER, PROXY_HEADER_VALUE, has_proxy_header
+from ..rpcwire import MAX_BATCH, MAX_BODY, MAX_DEPTH, PROXY_HEADER, PROXY_HEADER_VALUE
+from ..web.csrf import has_proxy_header
 from ..web.errors import HTTPError
 from ..web.request import DEFAULT_PORTS
 from ..web.response import Response
@@ -54,7 +55,7 @@ class Proxy:
     pwww_csrf = False
 
     def __init__(self, *targets, title: str | None = None, registry=default_registry,
-                 max_body: int = 1 << 20, max_batch: int = 100, max_depth: int = 64):
+                 max_body: int = MAX_BODY, max_batch: int = MAX_BATCH, max_depth: int = MAX_DEPTH):
         self.methods = collect_methods(*targets)
         self.codec = Codec(registry, strict=True, max_depth=max_depth)
         self.title = title or (type(targets[0]).__name__ if len(targets) == 1 else "proxy")

@@ -2,7 +2,7 @@
 
     urlmap      the URL map of a whole site, resolution and get_url
     reverse     one route's URL builder, re-matching, NoReverseMatch
-    template    a route regex read as a URL template; reversibility
+    pattern     a route regex read as a URL pattern to fill in; reversibility
     app         build_app(site, backend): a backend's WSGI application
     dispatch    routing a request to its handler, errors to pages
     handlers    dotted paths, handler kinds, methods, annotations

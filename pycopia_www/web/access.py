@@ -11,14 +11,12 @@ were configured without the authorizer).
 """
 import re
 
+from .. import rpcwire
 from ..config import Backend, ConfigError
 from .csrf import has_proxy_header
 from .errors import Forbidden, HTTPError, Unauthorized
 from .response import JSONResponse
 
-ACCESS_OPTIONS = ("public", "login", "roles")
-# What a proxy call gets instead of a page (docs/proxy.md error codes).
-RPC_ERRORS = {401: (-32001, "login required"), 403: (-32003, "forbidden")}
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
 
@@ -75,9 +73,7 @@ def wants_json(request) -> bool:
 
 
 def rpc_refusal(status: int) -> JSONResponse:
-    code, message = RPC_ERRORS[status]
-    return JSONResponse({"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}},
-                        status=status)
+    return JSONResponse(rpcwire.refusal(status), status=status)
 
 
 def refuse(request, roles: frozenset[str] | None) -> JSONResponse | None:

@@ -20,13 +20,9 @@ import secrets
 from hmac import compare_digest
 
 from ..markup.settings import CSRF_FIELD
-from .auth import csrf_from_environ
+from ..rpcwire import PROXY_HEADER, PROXY_HEADER_VALUE
 from .errors import Forbidden
-
-# The header every proxy call carries (docs/proxy.md); a browser sends it cross-site only after a
-# CORS preflight, which is never approved.
-PROXY_HEADER = "X-Requested-With"
-PROXY_HEADER_VALUE = "pycopia-www"
+from .identity import csrf_from_environ
 COOKIE = "pwww_csrf"
 SECURE_COOKIE = "__Host-pwww_csrf"      # over HTTPS: Secure, Path=/, no Domain
 _NEW = "pycopia_www.csrf.new"          # environ key: a token made for this response's cookie

@@ -14,7 +14,7 @@ import typing
 
 from . import csrf
 from .access import enforce
-from .auth import required_roles
+from .identity import required_roles
 from .convert import converter_for
 from .errors import MethodNotAllowed, NotFound
 from .response import Response

@@ -8,7 +8,7 @@ import json
 from functools import cached_property
 from urllib.parse import parse_qsl
 
-from .auth import User, user_from_environ
+from .identity import User, user_from_environ
 from .cookies import parse_cookie_header
 from .errors import BadRequest, PayloadTooLarge, RequestHeaderFieldsTooLarge, UnsupportedMediaType
 from .headers import RequestHeaders

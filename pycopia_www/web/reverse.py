@@ -11,7 +11,7 @@ import re
 import string
 
 from .convert import to_text
-from .template import NotReversible, compile_template, may_share_prefix, path_shape
+from .pattern import NotReversible, compile_template, may_share_prefix, path_shape
 
 # Path characters that need no percent-encoding (RFC 3986 pchar and "/", without "%").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"

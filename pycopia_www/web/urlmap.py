@@ -18,7 +18,7 @@ from ..config import Backend, ConfigError, Site, VirtualHost
 from ..urls import Route, RouteModule, canonical_target, load_routes, show_pattern
 from .convert import to_text
 from .reverse import Failed, NoReverseMatch, ReverseEntry, percent_encode, percent_table
-from .template import path_shape
+from .pattern import path_shape
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 _FRAGMENT_TABLE = percent_table("/?:@!$&'()*+,;=-._~")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pycopia_www.proxy import Proxy, RPCError, register_type
 from pycopia_www.urls import route
-from pycopia_www.web.auth import requires_login, requires_role
+from pycopia_www.web.identity import requires_login, requires_role
 
 
 class Color(enum.Enum):

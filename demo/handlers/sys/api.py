@@ -4,7 +4,7 @@ import socket
 from datetime import datetime, timedelta, timezone
 
 from pycopia_www.proxy import Proxy
-from pycopia_www.web.auth import requires_login
+from pycopia_www.web.identity import requires_login
 
 from handlers.sys.me import run_command
 

@@ -6,7 +6,7 @@ system account (pycopia_www.runas, docs/runas.md), so it shows what that user ma
 from dataclasses import asdict
 
 from pycopia_www.runas import RunAsRefused, run_as
-from pycopia_www.web.auth import requires_login
+from pycopia_www.web.identity import requires_login
 
 from handlers.common import page
 

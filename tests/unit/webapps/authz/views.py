@@ -1,4 +1,4 @@
-from pycopia_www.web.auth import requires_login, requires_role
+from pycopia_www.web.identity import requires_login, requires_role
 
 
 def open_page(request):

@@ -3,7 +3,7 @@ marked with requires_role / requires_login answering 401 (no user) or 403 (missi
 import pytest
 
 from pycopia_www.testing import Client
-from pycopia_www.web.auth import User, requires_login, requires_role, user_from_environ
+from pycopia_www.web.identity import User, requires_login, requires_role, user_from_environ
 from webapps import make_site
 
 HOST = """\

@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from pycopia_www.web.template import NotReversible, compile_template, may_share_prefix, required_prefixes
+from pycopia_www.web.pattern import NotReversible, compile_template, may_share_prefix, required_prefixes
 from pycopia_www.web.urlmap import UrlMap
 from webapps import make_site
 

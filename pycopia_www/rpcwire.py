@@ -1,0 +1,36 @@
+"""The proxy's wire protocol in constants: the one place `web`, `proxy`, `auth` and (through
+rpc.discover) js/proxy.js take them from. Constants only; no imports, so any layer may use it.
+
+See docs/proxy.md for the protocol these describe.
+"""
+
+# Every proxy call carries this header. A browser sends a custom header cross-site only after a
+# CORS preflight, which is never approved: so its presence proves a same-origin script.
+PROXY_HEADER = "X-Requested-With"
+PROXY_HEADER_VALUE = "pycopia-www"
+
+# JSON-RPC 2.0 error codes (section 5.1), and the ones of this framework (-32000 to -32099 are
+# the spec's "server error" range).
+PARSE_ERROR = -32700
+INVALID_REQUEST = -32600
+METHOD_NOT_FOUND = -32601
+INVALID_PARAMS = -32602
+INTERNAL_ERROR = -32603
+METHOD_RAISED = -32000       # the method raised an exception; data names its type
+LOGIN_REQUIRED = -32001
+FORBIDDEN = -32003
+
+# What a refused proxy call gets instead of a page, by HTTP status (the authorizer, the web
+# layer's route check and the proxy's own role check all answer these).
+REFUSALS = {401: (LOGIN_REQUIRED, "login required"), 403: (FORBIDDEN, "forbidden")}
+
+# The server's default limits; rpc.discover advertises the batch limit.
+MAX_BODY = 1 << 20           # bytes of one request body
+MAX_BATCH = 100              # calls in one batch
+MAX_DEPTH = 64               # nesting of arrays and objects in one value
+
+
+def refusal(status: int) -> dict:
+    """The JSON-RPC response object for a call refused with HTTP `status` (401 or 403)."""
+    code, message = REFUSALS[status]
+    return {"jsonrpc": "2.0", "id": None, "error": {"code": code, "message": message}}

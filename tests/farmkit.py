@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-WEBSITECTL = [sys.executable, "-m", "pycopia_www.farm.cli"]
+WEBSITECTL = [sys.executable, "-m", "pycopia_www.ctl"]
 TEST_APPS = Path(__file__).resolve().parent / "apps"
 
 

@@ -147,10 +147,10 @@ def _check_static_prefix(value: str) -> str | None:
     return None
 
 
-def load_virtual_host(file: Path, root: Path) -> VirtualHost:
+def load_virtual_host(file: Path, root: Path, text: str) -> VirtualHost:
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, "", f"not valid TOML: {exc}") from None
     name = file.stem
     if problem := _check_name(name):

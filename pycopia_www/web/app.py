@@ -9,9 +9,8 @@ The route module (the backend's `app` setting) holds `routes` and optionally
   limits       = Limits(...) or {"max_body": ...}
 """
 import logging
-import os
 
-from ..config import Backend, ConfigError, Site, load_site
+from ..config import Backend, ConfigError, Site
 from .access import check_route_options
 from .dispatch import Dispatcher
 from .errorpages import ErrorPages
@@ -111,13 +110,6 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
                   + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
     chain = build_chain(core, middleware, errors, make_request)
     return App(chain, make_request, errors, backend, urls)
-
-
-def app_from_environment() -> App:
-    """The application for the backend the farm started this process for: the farm sets
-    PYCOPIA_WWW_FARM (the farm file) and PYCOPIA_WWW_BACKEND (the backend's ident)."""
-    site = load_site(os.environ["PYCOPIA_WWW_FARM"])
-    return build_app(site, site.backend(os.environ["PYCOPIA_WWW_BACKEND"]))
 
 
 def check_handlers(url_map: UrlMap, backend: Backend) -> list[ConfigError]:

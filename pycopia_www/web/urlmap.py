@@ -289,11 +289,14 @@ class UrlMap:
                 self._hosts[h] = urls
 
     @classmethod
-    def from_site(cls, site: Site, **kw) -> "UrlMap":
+    def from_site(cls, site: Site, *, loaded: dict | None = None, **kw) -> "UrlMap":
         """Import the route module of every backend (`app` without ":"; a module without
-        `routes` is a plain WSGI application and has none)."""
-        modules = {}
+        `routes` is a plain WSGI application and has none). `loaded`: ident -> RouteModule
+        already loaded, not loaded again."""
+        modules = dict(loaded or {})
         for b in site.backends:
+            if b.ident in modules:
+                continue
             if ":" in b.app:
                 modules[b.ident] = None
                 continue

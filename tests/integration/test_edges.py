@@ -17,6 +17,9 @@ from farmkit import REPO, WEBSITECTL, Farm, free_port, proc_ids
 
 
 def test_remote_backends_are_balanced_and_fail_over():
+    # The remote backend's user exists nowhere yet (as on a fresh machine): `websitectl serve`
+    # must set it up, since `setup` on the front end prepares local backends only.
+    remote_user = f"pwww-t-r{os.getpid() % 100000}"
     ports = [free_port(), free_port()]
     addresses = ", ".join(f'"127.0.0.1:{p}"' for p in ports)
     f = Farm({"site": f"""\
@@ -33,7 +36,7 @@ def test_remote_backends_are_balanced_and_fail_over():
 
         [[backend]]
         name = "remote"
-        user = "pwww-t-api"
+        user = "{remote_user}"
         prefix = "/remote"
         app = "testapps:slow"
         workers = 1
@@ -50,7 +53,7 @@ def test_remote_backends_are_balanced_and_fail_over():
                                              "--listen", f"127.0.0.1:{port}"], cwd=REPO,
                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
         for port in ports:
-            _wait_port(port)
+            _wait_port(port, servers)
         # Two concurrent slow requests: least-connection sends them to different instances, so
         # both finish in about one request's time (each instance has one worker).
         results = []
@@ -65,7 +68,7 @@ def test_remote_backends_are_balanced_and_fail_over():
         assert time.monotonic() - start < 1.9
         # The instances really dropped to the backend's user.
         for s in servers:
-            assert proc_ids(s.pid)["uid"][0] == pwd.getpwnam("pwww-t-api").pw_uid
+            assert proc_ids(s.pid)["uid"][0] == pwd.getpwnam(remote_user).pw_uid
         # One instance gone: the other answers.
         servers[0].send_signal(signal.SIGTERM)
         servers[0].wait(30)
@@ -77,17 +80,21 @@ def test_remote_backends_are_balanced_and_fail_over():
             s.kill()
             s.wait()
         f.cleanup()
+        subprocess.run(["userdel", remote_user], capture_output=True)
 
 
-def _wait_port(port, within=15.0):
+def _wait_port(port, servers, within=15.0):
     deadline = time.monotonic() + within
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=1).close()
             return
         except OSError:
+            if any(s.poll() is not None for s in servers):
+                break
             time.sleep(0.05)
-    raise AssertionError(f"nothing listening on {port}")
+    output = [s.communicate()[0].decode(errors="replace")[-2000:] for s in servers if s.poll() is not None]
+    raise AssertionError(f"nothing listening on {port}; exited servers said: {output}")
 
 
 MALFORMED = {

@@ -218,3 +218,41 @@ def test_sighup_reloads_like_websitectl_reload(farm):
                       and not s["backends"]["site.ui"]["reloading"] and s)
     assert after["backends"]["site.ui"]["pid"] != before["backends"]["site.ui"]["pid"]
     assert farm.json("/")["ident"] == "site.ui"
+
+
+def test_a_restarted_backend_runs_the_configuration_the_farm_validated(farm):
+    """An edit nobody reloaded must not reach a backend that happens to restart: it still runs
+    the configuration (user, workers, environment) the supervisor checked."""
+    before = farm.status()["backends"]["site.ui"]
+    assert farm.json("/")["greeting"] == ""
+    farm.write_vhost("site", HOST.replace('environment = { PYTHONPATH = "@APPS@" }',
+                                          'environment = { PYTHONPATH = "@APPS@", GREETING = "edited" }', 1))
+    kill(before["pid"])
+    _wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
+              and s["state"] == "running")
+    farm.wait_until_serving("/")
+    assert farm.json("/")["greeting"] == ""
+    farm.ctl("reload")
+    _wait_for(lambda: farm.json("/")["greeting"] == "edited")
+
+
+def test_urls_and_url_never_import_route_modules_as_root():
+    f = Farm({"site": """\
+        hosts = ["localhost"]
+        default = true
+
+        [[backend]]
+        name = "ui"
+        user = "pwww-t-ui"
+        prefix = "/"
+        app = "rootshy_urls"
+        workers = 1
+        pythonpath = ["@APPS@"]
+        """})
+    try:
+        f.ctl("setup")
+        rows = f.ctl("urls").stdout
+        assert "rootshy_urls.item" in rows and r"^/item/(?P<n>\d+)$" in rows
+        assert f.ctl("url", "item", "n=7").stdout.strip() == "/item/7"
+    finally:
+        f.cleanup()

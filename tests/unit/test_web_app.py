@@ -7,7 +7,8 @@ import pytest
 
 from pycopia_www import markup
 from pycopia_www.testing import Client
-from pycopia_www.web.app import app_from_environment, build_app
+from pycopia_www.web.app import build_app
+from pycopia_www.web.loader import load
 from pycopia_www.web.urlmap import UrlMap
 from webapps import DOCS, MAIN, make_site, track_spooled_files
 
@@ -27,10 +28,8 @@ def test_url_tree_lists_every_route_with_its_full_path_pattern(site):
         re.compile(pattern)
 
 
-def test_app_from_environment(site, monkeypatch):
-    monkeypatch.setenv("PYCOPIA_WWW_FARM", str(site.farm.file))
-    monkeypatch.setenv("PYCOPIA_WWW_BACKEND", "main.admin")
-    app = app_from_environment()
+def test_loader_builds_the_backends_app_from_the_site_it_is_given(site):
+    app = load(site, site.backend("main.admin"))
     assert app.backend.ident == "main.admin"
     assert Client(app).get("/admin/users/bob").json()["kwargs"] == {"name": ["str", "'bob'"]}
 

@@ -13,6 +13,7 @@ import time
 
 from ...privileges import set_process_name
 from .scoreboard import Scoreboard
+from .util import drain
 from .worker import STOP_SIGNALS, Worker
 
 TICK = 1.0                 # longest sleep between two looks at the scoreboard
@@ -74,11 +75,7 @@ class Master:
 
     def _sleep(self, seconds):
         select.select([self.wake_r], [], [], max(0.0, seconds))
-        try:
-            while os.read(self.wake_r, 512):
-                pass
-        except BlockingIOError:
-            pass
+        drain(self.wake_r)
 
     # -- workers ---------------------------------------------------------------------------------
 

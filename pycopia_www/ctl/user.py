@@ -6,8 +6,8 @@ import subprocess
 import sys
 
 from ..config import ConfigError, Site, VirtualHost
-from . import paths
-from .accounts import run_module_as
+from ..farm import paths
+from ..farm.accounts import run_module_as
 
 
 def auth_vhosts(site: Site) -> list[VirtualHost]:

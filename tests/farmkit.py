@@ -33,7 +33,8 @@ def is_root() -> bool:
 class Farm:
     """A farm in a fresh directory tree that every backend user can traverse."""
 
-    def __init__(self, backends: dict[str, str], farm_extra: str = ""):
+    def __init__(self, backends: dict[str, str], farm_extra: str = "", python: str = sys.executable):
+        self.websitectl = [python, *WEBSITECTL[1:]]      # the interpreter the farm runs with
         self.root = Path(tempfile.mkdtemp(prefix="pwww-test-", dir="/tmp"))
         os.chmod(self.root, 0o755)
         (self.root / "etc" / "backends.d").mkdir(parents=True)
@@ -62,7 +63,7 @@ class Farm:
 
     def ctl(self, *args: str, check: bool = True, timeout: float = 120,
             input: str | None = None) -> subprocess.CompletedProcess:
-        proc = subprocess.run([*WEBSITECTL, "--farm", str(self.farm_file), *args], cwd=REPO,
+        proc = subprocess.run([*self.websitectl, "--farm", str(self.farm_file), *args], cwd=REPO,
                               capture_output=True, text=True, timeout=timeout, input=input)
         if check and proc.returncode != 0:
             raise AssertionError(f"websitectl {' '.join(args)} failed ({proc.returncode}):\n"

@@ -234,7 +234,7 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         workers=f.get("workers", int, 2, check=lambda v: None if 1 <= v <= 256 else "must be 1-256"),
         max_requests=f.get("max_requests", int, 0, check=lambda v: None if v >= 0 else "must be >= 0"),
         timeout=f.get("timeout", float, 30.0, check=lambda v: None if v > 0 else "must be > 0"),
-        environment=f.string_table("environment"),
+        environment=_environment(f),
         addresses=f.strings("addresses", (), check=_check_address),
         debug=f.get("debug", bool, False),
         middleware=f.strings("middleware", (), check=_check_dotted),
@@ -248,6 +248,17 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         raise f.error("roles", 'roles need auth = "required"')
     f.done()
     return backend
+
+
+def _environment(f: Fields) -> dict[str, str]:
+    env = f.string_table("environment")
+    for name in env:
+        if name.startswith("PYTHON"):
+            # The backend's interpreter starts as root: nothing configurable may steer it. The
+            # environment is applied after the privilege drop, where PYTHON* would do nothing.
+            raise f.error(f"environment.{name}", "PYTHON* variables cannot be set for a backend; "
+                                                 "use pythonpath = [...] for import paths")
+    return env
 
 
 def _check_unique(file: Path, backends: tuple[Backend, ...]) -> None:

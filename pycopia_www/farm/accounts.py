@@ -98,7 +98,9 @@ def prepare_directories(site: Site, as_root: bool) -> None:
         ("run_dir", paths.socket_dir(farm), (root[0], front[1]), 0o750),
         ("run_dir", paths.generated_dir(farm), root, 0o755),
         ("run_dir", paths.generated_dir(farm) / "empty", root, 0o755),
-        ("log_dir", farm.log_dir, root, 0o755),
+        # Logs hold user names, addresses and tracebacks: nobody else's to read. The front end
+        # may traverse to its own directory of logs.
+        ("log_dir", farm.log_dir, (root[0], front[1]), 0o750),
         # lighttpd opens its logs after dropping privileges, so its own directory is its.
         ("log_dir", paths.lighttpd_log_dir(farm), front, 0o750),
         ("state_dir", farm.state_dir, root, 0o755),
@@ -127,10 +129,14 @@ def run_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None,
     creds = None
     if os.geteuid() == 0:
         creds = Credentials.lookup(user) if user else Credentials.lookup(b.user, b.group)
-    proc = spawn_as(creds, [python, "-m", module, *args], cwd=cwd,
-                    env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})},
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    text=True)
+    argv = [python, "-m", module, *args]
+    try:
+        proc = spawn_as(creds, argv, cwd=cwd,
+                        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})},
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        text=True)
+    except OSError as exc:          # the user cannot execute the interpreter, ...
+        return subprocess.CompletedProcess(argv, 126, "", f"{python}: {exc.strerror}")
     try:
         out, err = proc.communicate(stdin, timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -102,7 +102,8 @@ def cmd_config(args) -> int:
 
 
 def cmd_start(args) -> int:
-    from .supervisor import Supervisor, prepare_and_check
+    from .supervisor import Supervisor, open_log, prepare_and_check
+    os.umask(0o027)             # the supervisor's log: nobody else's to read
     site = load_site(args.farm)
     pid = running_pid(site.farm)
     if pid:
@@ -121,7 +122,7 @@ def cmd_start(args) -> int:
                "--foreground", "--quiet"]
     if args.port:
         command += ["--port", str(args.port)]
-    with open(paths.supervisor_log(site.farm), "ab") as out:
+    with open_log(paths.supervisor_log(site.farm)) as out:
         daemon = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                   start_new_session=True, cwd="/")
 
@@ -252,6 +253,7 @@ def cmd_serve(args) -> int:
 
 def _log_to(path: Path) -> None:
     handler = logging.FileHandler(path)
+    os.chmod(path, 0o640)
     handler.setFormatter(logging.getLogger().handlers[0].formatter)
     logging.getLogger().addHandler(handler)
 

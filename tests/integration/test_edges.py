@@ -31,7 +31,7 @@ def test_remote_backends_are_balanced_and_fail_over():
         prefix = "/"
         app = "testapps:whoami"
         workers = 1
-        environment = {{ PYTHONPATH = "@APPS@" }}
+        pythonpath = ["@APPS@"]
 
         [[backend]]
         name = "remote"
@@ -40,7 +40,7 @@ def test_remote_backends_are_balanced_and_fail_over():
         app = "testapps:slow"
         workers = 1
         addresses = [{addresses}]
-        environment = {{ PYTHONPATH = "@APPS@" }}
+        pythonpath = ["@APPS@"]
         """})
     servers = []
     try:
@@ -119,7 +119,7 @@ def small_farm():
         prefix = "/"
         app = "testapps:whoami"
         workers = 2
-        environment = { PYTHONPATH = "@APPS@" }
+        pythonpath = ["@APPS@"]
         """})
     try:
         yield f.start()
@@ -164,7 +164,7 @@ def test_unprivileged_mode_runs_everything_as_the_invoking_user(tmp_path):
         prefix = "/"
         app = "testapps:whoami"
         workers = 1
-        environment = { PYTHONPATH = "@APPS@" }
+        pythonpath = ["@APPS@"]
         """})
     uid = pwd.getpwnam(user).pw_uid
     for path in [f.root, *f.root.rglob("*")]:

@@ -22,14 +22,15 @@ APPLIANCE = """\
     prefix = "/"
     app = "testapps:whoami"
     workers = 2
-    environment = { PYTHONPATH = "@APPS@", GREETING = "hello from ui" }
+    pythonpath = ["@APPS@"]
+    environment = { GREETING = "hello from ui" }
 
     [[backend]]
     name = "api"
     user = "pwww-t-api"
     match = '^/(api|svc)(/|$)'
     app = "testapps:whoami"
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
 
     [[backend]]
     name = "sys"
@@ -37,7 +38,7 @@ APPLIANCE = """\
     prefix = "/sys"
     app = "testapps:whoami"
     workers = 1
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
 
     [[backend]]
     name = "probe"
@@ -45,7 +46,7 @@ APPLIANCE = """\
     prefix = "/probe"
     app = "testapps:read_state"
     workers = 1
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
     """
 DOCS = """\
     hosts = ["docs.test"]
@@ -56,7 +57,7 @@ DOCS = """\
     prefix = "/"
     app = "testapps:whoami"
     workers = 1
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
     """
 
 

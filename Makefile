@@ -10,12 +10,16 @@ FARM := $(CURDIR)/$(SITE)/etc/farm.toml
 PYTHON := /usr/bin/python3
 VENV := .venv
 BIN := $(VENV)/bin
-# `make run ADMIN_PASSWORD=...` (or in the environment): the first admin's password; without it
-# `websitectl setup` generates one and prints it once.
-export ADMIN_PASSWORD
+# The first admin's password: ADMIN_PASSWORD_FILE=path (its first line) or ADMIN_PASSWORD in the
+# environment; without either `websitectl setup` generates one and prints it once. Never on make's
+# command line, where every local user can read it (ps).
+ifeq ($(origin ADMIN_PASSWORD),command line)
+$(error do not put ADMIN_PASSWORD on the command line (ps shows it to everyone): use ADMIN_PASSWORD_FILE=path make run, or export it)
+endif
+export ADMIN_PASSWORD ADMIN_PASSWORD_FILE
 
 # What the farm needs to run, and what the tests and benchmarks need on top.
-RUN_PACKAGES := lighttpd python3-venv python3-dev gcc libcap-dev
+RUN_PACKAGES := lighttpd lighttpd-modules-lua python3-venv python3-dev gcc libcap-dev
 TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
 

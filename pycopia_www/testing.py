@@ -20,6 +20,7 @@ from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 from wsgiref.validate import validator
 
 from .config import Site, load_site
+from .config.hosts import served_names
 from .web import csrf
 from .web.app import build_app
 from .web.headers import Headers
@@ -115,8 +116,7 @@ class Client:
             return (apps[b.ident],) + _split(b, path)
 
         default = url_map.default.vhost
-        return cls(None, route=route, host=host or (default.hosts[0] if default.hosts else "localhost"),
-                   **kw)
+        return cls(None, route=route, host=host or served_names(site, default)[0], **kw)
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -292,10 +292,10 @@ def _single_backend_route(app):
 
 
 def _default_host(app) -> str:
+    """The first name the app's virtual host answers (one with no names: the listen address)."""
     if app is None:
         return "localhost"
-    hosts = app.urls.vhost.hosts
-    return hosts[0] if hosts else "localhost"
+    return next(iter(app.urls.vhost.hosts), None) or next(iter(sorted(app.hosts or ())), "localhost")
 
 
 def _static(directory: Path, rest: str) -> TestResponse:

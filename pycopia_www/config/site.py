@@ -68,6 +68,8 @@ class VirtualHost:
     static: dict[str, Path]     # URL prefix ("/media/") -> directory; STATIC_URL included
     backends: tuple[Backend, ...]
     auth: AuthSettings | None = None
+    # default = "any": also answer host names nobody configured (otherwise they get 421)
+    any_host: bool = False
 
     @property
     def auth_backend(self) -> Backend | None:
@@ -157,7 +159,7 @@ def load_virtual_host(file: Path, root: Path, text: str) -> VirtualHost:
         raise ConfigError(file, "", f"file name: {problem}")
     f = Fields(data, file)
     hosts = f.strings("hosts", (), check=_check_hostname)
-    default = f.get("default", bool, False)
+    default, any_host = _default(f)
     if not hosts and not default:
         raise f.error("hosts", "missing: list the host names, or set default = true")
     static = {}
@@ -181,7 +183,18 @@ def load_virtual_host(file: Path, root: Path, text: str) -> VirtualHost:
         raise f.error("backend", "no [[backend]] declared")
     _check_unique(file, backends)
     _check_auth(file, auth, backends)
-    return VirtualHost(file, name, hosts, default, static, backends, auth)
+    return VirtualHost(file, name, hosts, default, static, backends, auth, any_host)
+
+
+def _default(f: Fields) -> tuple[bool, bool]:
+    """default = true (the host for the farm's own addresses) or "any" (also for every host name
+    not configured anywhere, e.g. a captive portal); (default, any_host)."""
+    value = f.get("default", object, False)
+    if value == "any":
+        return True, True
+    if isinstance(value, bool):
+        return value, False
+    raise f.error("default", f'must be true, false or "any", not {value!r}')
 
 
 def _load_auth(f: Fields) -> AuthSettings:

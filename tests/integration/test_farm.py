@@ -94,10 +94,19 @@ def test_environment_reaches_backend(farm):
     ("DOCS.test", "docs.docs"),
     ("docs.test:8080", "docs.docs"),
     ("appliance.test", "appliance.ui"),
-    ("unknown.example", "appliance.ui"),
+    ("127.0.0.1", "appliance.ui"),          # the listen address: the default virtual host
 ])
 def test_host_header_selects_virtual_host(farm, host, ident):
     assert farm.json("/page", host=host)["ident"] == ident
+
+
+def test_m6_unknown_host_names_are_misdirected_not_the_default_host(farm):
+    """DNS rebinding (security review M6): a page of another site, resolved to the appliance,
+    sends its own name; lighttpd refuses it before any backend or static file answers."""
+    for path in ("/page", "/static/hello.txt", "/"):
+        status, body = farm.request(path, host="rebind.attacker.example")
+        assert status == 421 and b"Misdirected" in body
+    assert farm.request("/page", host="appliance.test")[0] == 200
 
 
 def test_static_alias_served_by_lighttpd(farm):

@@ -186,3 +186,23 @@ def test_l9_backend_output_cannot_drive_the_operators_terminal_or_grow_without_b
         assert sum(line.count(b"x") for line in echoed) >= 300_000      # nothing lost
     finally:
         f.cleanup()
+
+
+def test_l3_the_first_admins_password_comes_from_a_file_never_a_command_line(scratch):
+    from test_auth import MAIN, Browser
+    secret = scratch / "admin.pw"
+    secret.write_text("from-a-file-1\n")
+    f = Farm({"main": MAIN})
+    try:
+        env = {**os.environ, "ADMIN_PASSWORD_FILE": str(secret)}
+        proc = subprocess.run([*f.websitectl, "--farm", str(f.farm_file), "setup"], env=env,
+                              capture_output=True, text=True, timeout=120, check=True)
+        assert "with the password from ADMIN_PASSWORD" in proc.stdout and "from-a-file" not in proc.stdout
+        f.ctl("start")
+        assert Browser(f).login("admin", "from-a-file-1", "/g/")[0] == 303
+    finally:
+        f.cleanup()
+    # make refuses the password on its command line, where `ps` would show it to everyone.
+    make = subprocess.run(["make", "-n", "run", "ADMIN_PASSWORD=on-the-command-line"],
+                          cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True)
+    assert make.returncode != 0 and "ADMIN_PASSWORD_FILE" in make.stderr

@@ -21,7 +21,7 @@ import prctl
 
 from ..config import Backend, FarmSettings
 from . import paths
-from ..privileges import Credentials, PrivilegeError, drop_to, set_process_name
+from ..privileges import Credentials, PrivilegeError, backend_short_name, drop_to, set_process_name
 
 EXIT_CONFIG = 78        # EX_CONFIG: the backend cannot run as configured
 
@@ -70,7 +70,7 @@ def main(argv: list[str]) -> int:
     except (PrivilegeError, KeyError, OSError) as exc:
         log.critical("refusing to serve: privileges could not be dropped: %s", exc)
         return EXIT_CONFIG
-    set_process_name(f"pwww-{ident}")
+    set_process_name(f"pwww-{ident}", short=backend_short_name(ident))
     # If the supervisor dies, drain and exit rather than serve unsupervised. (Set after the drop:
     # changing credentials clears it.)
     prctl.set_pdeathsig(signal.SIGTERM)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from farmkit import REPO, WEBSITECTL, Farm, free_port, proc_ids
+from farmkit import REPO, WEBSITECTL, Farm, free_port, proc_ids, test_user
 
 
 def test_remote_backends_are_balanced_and_fail_over():
@@ -65,7 +65,7 @@ def test_remote_backends_are_balanced_and_fail_over():
         assert time.monotonic() - start < 1.9
         # The instances really dropped to the backend's user.
         for s in servers:
-            assert proc_ids(s.pid)["uid"][0] == pwd.getpwnam("pwww-t-api").pw_uid
+            assert proc_ids(s.pid)["uid"][0] == pwd.getpwnam(test_user("api")).pw_uid
         # One instance gone: the other answers.
         servers[0].send_signal(signal.SIGTERM)
         servers[0].wait(30)

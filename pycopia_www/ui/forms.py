@@ -137,7 +137,10 @@ def _describe(control, field, html5: bool) -> None:
     described = []
     if field.help:
         help_id = f"{control_id}-help"
-        holder.add_span(field.help, class_="help", id=help_id)
+        help_text = holder.add_span(field.help, class_="help", id=help_id).element
+        error = next((e for e in box if e.get("class") == "error"), None)
+        if error is not None:
+            error.addprevious(help_text)        # the help under the control, then the error
         described.append(help_id)
     for element in box:
         if element.get("class") == "error" and element.tag.endswith("span"):

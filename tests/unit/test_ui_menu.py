@@ -149,3 +149,13 @@ def test_menu_options_are_checked_when_the_table_loads(tmp_path, monkeypatch, op
     monkeypatch.syspath_prepend(str(tmp_path))
     with pytest.raises(ConfigError, match=re.escape(problem)):
         load_routes(name)
+
+
+def test_client_login_reaches_a_protected_backend_in_one_line(site):
+    assert Client.for_backend(site, "main.admin").get("/admin/").status == 401
+    client = Client.for_backend(site, "main.admin", user="ann", roles=["admin"])
+    assert client.get("/admin/").status == 200 and client.user.name == "ann"
+    client.login("bob", roles=["ops"])
+    assert client.get("/admin/").status == 403          # logged in, without the backend's role
+    client.logout()
+    assert client.get("/admin/").status == 401 and client.user is None

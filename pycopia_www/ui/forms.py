@@ -119,6 +119,8 @@ def _add_control(holder, field, html5: bool):
         else:
             if not field.required:
                 choices.insert(0, ("", "—"))
+            # A select always has a choice: `required` would ask for an empty first option.
+            attrs.pop("required", None)
             control = holder.add_select(name, label, choices, **attrs)
     else:
         raise ValueError(f"field {name!r}: unknown kind {kind!r}")

@@ -15,6 +15,8 @@ Pages are HTML5 (in XML syntax, negotiated like any markup document) because the
 landmarks (<header>, <nav>, <main>, <footer>) and ARIA attributes do not exist in XHTML 1.0.
 This module sits above web/ (it reads the request) and markup/ (it builds the page).
 """
+from urllib.parse import quote
+
 from .. import STATIC_URL
 from ..markup import HTML5Document
 from .flash import flash_messages
@@ -76,7 +78,8 @@ class Layout:
         name = self.site_name(request) if callable(self.site_name) else self.site_name
         if name:
             return name
-        hosts = _urls(request).vhost.hosts if _urls(request) is not None else ()
+        urls = _urls(request)
+        hosts = urls.vhost.hosts if urls is not None else ()
         return hosts[0] if hosts else "pycopia-www"
 
     def page(self, request, title: str, *, heading: bool = True) -> Page:
@@ -143,18 +146,13 @@ def _who(header, request) -> None:
         login = logout = None
     if user is None:
         if login is not None and request.path != login:
-            box.add_anchor(login + "?" + _next_query(request), "Log in", class_="login")
+            box.add_anchor(f"{login}?next={quote(request.path, safe='/')}", "Log in", class_="login")
         return
     p = box.add_paragraph("Logged in as ", class_="user")
     p.add_strong(user.name)
     if logout is not None:
         form = box.add_form(action=logout, id="logout", class_="logout")
         form.add_button("Log out", type="submit")
-
-
-def _next_query(request) -> str:
-    from urllib.parse import quote
-    return "next=" + quote(request.path, safe="/")
 
 
 def _menu(body, request):

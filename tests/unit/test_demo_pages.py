@@ -12,6 +12,7 @@ import pytest
 from pycopia_www import markup
 from pycopia_www.markup.validate import html5_errors
 from pycopia_www.testing import Client
+from pycopia_www.ui import flash_redirect
 
 FARM = Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml"
 XHTML = {"Accept": "application/xhtml+xml"}
@@ -152,3 +153,12 @@ def test_apply_with_rollback_then_confirm_through_the_page(client, tmp_path):
     assert urlsplit(r.location).query == "flash=confirmed"
     assert 'id="pending"' not in client.get("/settings", headers=XHTML).text
     assert not (tmp_path / "settings.json.pending").exists()
+
+
+def test_flash_messages_show_only_registered_texts(client):
+    page = client.get("/notes?flash=saved&flash=%3Cb%3Eowned%3C/b%3E&flash=saved", headers=XHTML).text
+    assert page.count('<p class="flash success" role="status">Saved.</p>') == 1
+    assert "owned" not in page                  # a key, never a message, travels in the URL
+    with pytest.raises(KeyError, match="not registered"):
+        flash_redirect("/", "nonsense")
+    assert flash_redirect("/x", "saved", query={"page": 2}).location == "/x?page=2&flash=saved"

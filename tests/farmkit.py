@@ -49,6 +49,17 @@ def test_user(tag: str) -> str:
 test_user.__test__ = False          # not a pytest test
 
 
+def system_account(tag: str) -> str:
+    """This run's account for `tag`, created now if missing (as `websitectl setup` would on the
+    machine that runs it: for a backend served elsewhere, setup here does not make it)."""
+    name = test_user(tag)
+    if not _exists(pwd.getpwnam, name):
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--home-dir",
+                        "/nonexistent", "--shell", "/usr/sbin/nologin", name], check=True,
+                       capture_output=True)
+    return name
+
+
 def run_accounts(text: str) -> str:
     """A configuration with each pwww-t-NAME account made this run's (test_user)."""
     return _RUN_NAME.sub(lambda m: test_user(m.group(1)), text)

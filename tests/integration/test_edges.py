@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from farmkit import REPO, WEBSITECTL, Farm, free_port, proc_ids, test_user
+from farmkit import REPO, WEBSITECTL, Farm, free_port, proc_ids, system_account, test_user
 
 
 def test_remote_backends_are_balanced_and_fail_over():
@@ -44,6 +44,7 @@ def test_remote_backends_are_balanced_and_fail_over():
     try:
         f.start()
         assert "site.remote" not in f.status()["backends"]       # not started locally
+        system_account("api")       # setup makes local backends' users; "remote" runs elsewhere
         assert '"port" => %d' % ports[1] in f.ctl("config").stdout
         for port in ports:
             servers.append(subprocess.Popen([*WEBSITECTL, "--farm", str(f.farm_file), "serve", "site.remote",

@@ -2,6 +2,7 @@
 #   make run    set everything up and serve the demo site in the foreground (PORT=8080)
 #   make test   set everything up and run the whole test suite
 #   make bench  run the benchmarks against their peers and print ratios
+#   make screenshots  regenerate docs/screenshots/ from the demo (as root)
 SHELL := /bin/bash
 PORT ?= 8080
 # The site `make run` serves: the demo (demo/etc/farm.toml and demo/etc/backends.d).
@@ -23,7 +24,7 @@ RUN_PACKAGES := lighttpd lighttpd-modules-lua python3-venv python3-dev gcc libca
 TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
 
-.PHONY: run test bench setup install clean
+.PHONY: run test bench setup install clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@scripts/system-packages $(RUN_PACKAGES)
@@ -42,6 +43,10 @@ run: setup
 test: install
 	@scripts/system-packages $(TEST_PACKAGES)
 	$(BIN)/python -m pytest
+
+screenshots: install
+	@scripts/system-packages $(TEST_PACKAGES)
+	$(BIN)/python scripts/screenshots
 
 # The benchmark peers live in their own venv so they never leak into the farm's.
 .venv-bench/.installed: pyproject.toml

@@ -23,7 +23,7 @@ import prctl
 
 from ..config import Backend, Site, Snapshot, load_site
 from . import paths
-from ..privileges import Credentials, PrivilegeError, drop_to, set_process_name
+from ..privileges import Credentials, PrivilegeError, backend_short_name, drop_to, set_process_name
 
 EXIT_CONFIG = 78        # EX_CONFIG: the backend cannot run as configured
 # The function that makes a backend's WSGI callable from (site, backend): the web layer's loader.
@@ -76,7 +76,7 @@ def main(argv: list[str]) -> int:
     except (PrivilegeError, KeyError, OSError) as exc:
         log.critical("refusing to serve: privileges could not be dropped: %s", exc)
         return EXIT_CONFIG
-    set_process_name(f"pwww-{ident}")
+    set_process_name(f"pwww-{ident}", short=backend_short_name(ident))
     # If the supervisor dies, drain and exit rather than serve unsupervised. (Set after the drop:
     # changing credentials clears it.)
     prctl.set_pdeathsig(signal.SIGTERM)

@@ -96,6 +96,16 @@ class FormsMixin:
         limits = {"min": min, "max": max, "step": step}
         return self._typed_field("number", name, label, value, attrs, limits)
 
+    def add_date(self, name, label=None, value=None, **attrs):
+        """A date field (HTML5 type="date", the value YYYY-MM-DD); XHTML 1.0: a text input
+        with class "date"."""
+        return self._typed_field("date", name, label, value, attrs, {})
+
+    def add_datetime(self, name, label=None, value=None, **attrs):
+        """A local date and time (HTML5 type="datetime-local", YYYY-MM-DDTHH:MM); XHTML 1.0: a
+        text input with class "datetime-local"."""
+        return self._typed_field("datetime-local", name, label, value, attrs, {})
+
     def add_fileinput(self, name, label=None, **attrs):
         """A file upload; switches the enclosing form to multipart/form-data."""
         if self.form is not None:

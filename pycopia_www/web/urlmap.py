@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from ..config import Backend, ConfigError, Site, VirtualHost
 from ..urls import Route, RouteModule, canonical_target, load_routes, show_pattern
 from .convert import to_text
+from .menu import collect_menu
 from .reverse import Failed, NoReverseMatch, ReverseEntry, percent_encode, percent_table
 from .pattern import path_shape
 
@@ -125,6 +126,7 @@ class VhostUrls:
             if pl.route.name is not None:
                 self.by_name[pl.route.name] = (entry,)
         self._object_keys: dict = {}
+        self.menu = collect_menu(self.entries)      # routes declared with menu=..., all backends
 
     def _check_names(self) -> None:
         """A route name means one route in a virtual host; the later declaration is the error."""

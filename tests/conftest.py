@@ -5,6 +5,8 @@ so a skip there means something that should have been tested was not.
 """
 import os
 
+import pytest
+
 
 def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") != "true":
@@ -14,3 +16,15 @@ def pytest_sessionfinish(session, exitstatus):
     if skipped:
         reporter.write_line(f"CI=true: {len(skipped)} skipped test(s) count as failures", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def demo_farm():
+    """The demo site in a throw-away farm (tests/demofarm.py), started once per session and shared
+    by every test that drives the demo through real lighttpd. Needs root (it creates users)."""
+    from demofarm import demo_farm as build
+    farm = build()
+    try:
+        yield farm.start()
+    finally:
+        farm.cleanup()

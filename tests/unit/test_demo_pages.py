@@ -35,8 +35,8 @@ def test_every_page_is_valid_xhtml_and_html(client, host, path, status):
     assert r.status == status and r.content_type.startswith("application/xhtml+xml")
     assert xhtml1_strict_errors(r.body) == []
     r = client.get(f"http://{host}{path}", headers={"Accept": "text/html"})
-    assert r.content_type.startswith("text/html")
-    assert html5_errors(r.body, legacy_doctype=True) == []
+    assert r.content_type.startswith("text/html") and r.body.startswith(b"<!DOCTYPE html>\n")
+    assert html5_errors(r.body) == []
 
 
 def test_home_links_reach_other_backends_and_hosts(client):

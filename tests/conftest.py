@@ -7,6 +7,9 @@ import os
 
 import pytest
 
+# Session fixtures for every test: the one Nu Html Checker run (nu_report) and its sources.
+from nucheck import nu_canaries, nu_report  # noqa: F401
+
 
 def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") != "true":
@@ -28,3 +31,16 @@ def demo_farm():
         yield farm.start()
     finally:
         farm.cleanup()
+
+
+@pytest.fixture(scope="session")
+def demo_crawl(demo_farm):
+    """Every page and link of the demo through real lighttpd (tests/demo_crawl.py)."""
+    from demo_crawl import crawl_demo
+    return crawl_demo(demo_farm)
+
+
+@pytest.fixture(scope="session")
+def demo_documents(demo_crawl):
+    """The demo's pages, for the Nu Html Checker run (tests/nucheck.py)."""
+    return demo_crawl.documents

@@ -267,10 +267,12 @@ def _query_pairs(query) -> list:
     """The (key, value) pairs of a _query: a MultiDict (every value of a repeated key), another
     mapping, or a list or tuple of pairs. Raises TypeError for anything else: a set has no order
     (the URL would change from run to run), a string or a number is no set of arguments."""
+    if type(query) is dict:
+        return query.items()
     if isinstance(query, MultiDict):
         return query.items(multi=True)
     if hasattr(query, "items") and not isinstance(query, (str, bytes)):
-        return list(query.items())
+        return query.items()
     if isinstance(query, (list, tuple)) and all(
             isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in query):
         return list(query)

@@ -212,7 +212,9 @@ class FormsMixin:
 
     def _typed_field(self, type, name, label, value, attrs, html5_only):
         value = self._current(name, value)
-        if type in self.document.dialect.input_types:
+        # A value the type cannot hold (what a user typed into a form shown again with its
+        # errors) keeps its text in a text input: the page stays valid and nothing is lost.
+        if type in self.document.dialect.input_types and _holds(type, value):
             return self._input_field(type, name, label, value, {**attrs, **html5_only})
         classes = [type, *class_names(attrs.pop("class_", None))]
         return self._input_field("text", name, label, value, dict(attrs, class_=classes))
@@ -255,6 +257,19 @@ def _id_part(text):
     """A string made fit for use in an XML ID."""
     part = _NOT_ID_CHAR.sub("_", str(text))
     return part if part[:1].isalpha() else "f" + part
+
+
+_TYPED_VALUES = {
+    "number": re.compile(r"-?(\d+(\.\d+)?|\.\d+)([eE][-+]?\d+)?"),
+    "date": re.compile(r"\d{4,}-\d\d-\d\d"),
+    "datetime-local": re.compile(r"\d{4,}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,3})?)?"),
+}
+
+
+def _holds(type, value) -> bool:
+    """Can an input of this HTML5 type carry this value (the HTML standard's value syntax)?"""
+    pattern = _TYPED_VALUES.get(type)
+    return pattern is None or value is None or value == "" or bool(pattern.fullmatch(str(value)))
 
 
 def _messages(errors):

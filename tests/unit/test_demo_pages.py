@@ -51,7 +51,7 @@ def test_every_page_is_valid_html5_in_both_syntaxes(client, host, path, status, 
     assert r.content_type.startswith("application/xhtml+xml")
     assert page_errors(r.body) == []
     r = client.get(f"http://{host}{path}", headers={"Accept": "text/html"})
-    assert r.content_type.startswith("text/html")
+    assert r.content_type.startswith("text/html") and r.body.startswith(b"<!DOCTYPE html>\n")
     assert page_errors(r.body) == []
 
 

@@ -13,6 +13,8 @@ import base64
 import hmac
 import logging
 import os
+import tempfile
+import time
 from hashlib import sha256
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
@@ -27,6 +29,7 @@ SESSION_COOKIE = "pwww_session"
 SECURE_SESSION_COOKIE = "__Host-pwww_session"   # over HTTPS: Secure, Path=/, no Domain
 STORE_FILE = "auth.sqlite"                      # in the auth backend's state directory
 SECRET_FILE = "secret.key"
+SECRET_SIZE = 32
 VARIABLES = ("REMOTE_USER", "PWWW_ROLES", "PWWW_SESSION", "PWWW_CSRF")
 
 
@@ -34,16 +37,47 @@ def session_cookie_name(request) -> str:
     return SECURE_SESSION_COOKIE if request.scheme == "https" else SESSION_COOKIE
 
 
-def _load_secret(path: Path) -> bytes:
+class SecretKeyError(RuntimeError):
+    """secret.key is not a whole key: the backend must not derive tokens from it."""
+
+
+def _load_secret(path: Path, wait: float = 2.0) -> bytes:
     """The key CSRF tokens are derived with; made once, readable by this backend's user only.
-    Several workers may race to make it: O_EXCL lets exactly one write it."""
+
+    Several workers may race to make it. Each writes a whole key to a temp file and links it into
+    place; link() fails if another got there first, and then that one's key is read. So the name
+    only ever holds a whole key. A short file (left by an older writer still at work) is waited
+    for up to `wait` seconds, then refused: a key of the wrong size is never used.
+    """
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_bytes()
-    with os.fdopen(fd, "wb") as f:
-        f.write(os.urandom(32))
-    return path.read_bytes()
+        return _read_secret(path, wait)
+    except FileNotFoundError:
+        pass
+    fd, tmp = tempfile.mkstemp(prefix=".secret-", dir=path.parent)    # mode 0600
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(SECRET_SIZE))
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+    finally:
+        os.unlink(tmp)
+    return _read_secret(path, wait)
+
+
+def _read_secret(path: Path, wait: float) -> bytes:
+    deadline = time.monotonic() + wait
+    while True:
+        key = path.read_bytes()
+        if len(key) == SECRET_SIZE:
+            return key
+        if time.monotonic() >= deadline:
+            raise SecretKeyError(f"{path} has {len(key)} bytes, expected {SECRET_SIZE}: "
+                                 "remove it (every session's CSRF token changes) and restart")
+        time.sleep(0.05)
 
 
 class Service:

@@ -85,7 +85,7 @@ class Service:
 
     def __init__(self, settings, directory: Path = Path(".")):
         self.settings = settings
-        self.store = Store(directory / STORE_FILE)
+        self.store = Store(directory / STORE_FILE, password_cost=settings.password_cost)
         self.secret = _load_secret(directory / SECRET_FILE)
 
     def csrf_token(self, session_id: str) -> str:

@@ -14,7 +14,7 @@ from pathlib import Path
 from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, String, Table,
                         create_engine, delete, event, func, insert, select, update)
 
-from .passwords import hash_password, verify_password
+from .passwords import DEFAULT_COST, hash_password, needs_rehash, verify_password
 
 USER_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
 ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
@@ -72,9 +72,11 @@ def check_roles(roles) -> frozenset[str]:
 
 
 class Store:
-    def __init__(self, path: Path, *, clock=time.time):
+    def __init__(self, path: Path, *, clock=time.time, password_cost: int = DEFAULT_COST):
+        """password_cost: log2 of scrypt's N for new hashes; older hashes are raised to it."""
         self.path = Path(path)
         self.clock = clock
+        self.password_cost = password_cost
         self.engine = create_engine(f"sqlite:///{self.path}")
         event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
@@ -86,7 +88,7 @@ class Store:
         with self.engine.begin() as db:
             if db.execute(select(users.c.name).where(users.c.name == name)).first():
                 raise UserError(f"user {name!r} exists")
-            db.execute(insert(users).values(name=name, password=hash_password(password),
+            db.execute(insert(users).values(name=name, password=self._hash(password),
                                             roles=",".join(sorted(check_roles(roles))),
                                             created=self.clock()))
 
@@ -100,7 +102,7 @@ class Store:
         """Also ends every session of the user: whoever knew the old password is out."""
         with self.engine.begin() as db:
             changed = db.execute(update(users).where(users.c.name == name)
-                                 .values(password=hash_password(password))).rowcount
+                                 .values(password=self._hash(password))).rowcount
             if not changed:
                 raise UserError(f"no user {name!r}")
             db.execute(delete(sessions).where(sessions.c.user == name))
@@ -124,9 +126,20 @@ class Store:
             return db.execute(select(users.c.name).limit(1)).first() is not None
 
     def check_password(self, name: str, password: str) -> bool:
+        """Whether the password is right. A right one stored at less than the current cost is
+        hashed again at that cost (only a login knows the password to do it)."""
         with self.engine.connect() as db:
             stored = db.execute(select(users.c.password).where(users.c.name == name)).scalar()
-        return verify_password(password, stored)
+        if not verify_password(password, stored, self.password_cost):
+            return False
+        if needs_rehash(stored, self.password_cost):
+            with self.engine.begin() as db:     # unless the password changed meanwhile
+                db.execute(update(users).where(users.c.name == name, users.c.password == stored)
+                           .values(password=self._hash(password)))
+        return True
+
+    def _hash(self, password: str) -> str:
+        return hash_password(password, self.password_cost)
 
     # -- sessions -----------------------------------------------------------------------------
 

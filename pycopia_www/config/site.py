@@ -14,6 +14,9 @@ _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")
 _ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 AUTH_MODES = ("required", "optional")
+# [auth] password_cost: log2 of scrypt's N. 17 is OWASP's minimum; below it only for tests.
+# (auth.passwords holds the same numbers; a unit test keeps them equal.)
+PASSWORD_COST_DEFAULT, PASSWORD_COSTS = 17, range(14, 19)
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ class AuthSettings:
     max_failures: int           # failed logins per user name within failure_window: locked
     max_failures_per_address: int   # the same per client address
     failure_window: float       # seconds
+    password_cost: int = PASSWORD_COST_DEFAULT  # log2 of scrypt's N for new (and rehashed) hashes
 
 
 @dataclass(frozen=True)
@@ -194,6 +198,9 @@ def _load_auth(f: Fields) -> AuthSettings:
         max_failures=f.get("max_failures", int, 5, check=positive),
         max_failures_per_address=f.get("max_failures_per_address", int, 20, check=positive),
         failure_window=f.get("failure_window", float, 300.0, check=positive),
+        password_cost=f.get("password_cost", int, PASSWORD_COST_DEFAULT, check=lambda v: None
+                            if v in PASSWORD_COSTS else f"must be {PASSWORD_COSTS.start} to "
+                            f"{PASSWORD_COSTS.stop - 1} (scrypt N = 2^value)"),
     )
     if auth.idle_timeout > auth.max_age:
         raise f.error("idle_timeout", f"must not be longer than max_age ({auth.max_age:g})")

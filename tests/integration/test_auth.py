@@ -36,12 +36,14 @@ MAIN = """\
     [auth]
     backend = "auth"
     max_failures = 3
+    password_cost = 14
     """ + BACKENDS
 # Short sessions and a low per-address limit, with a store of their own.
 SHORT = """\
     hosts = ["short.test"]
     [auth]
     backend = "auth"
+    password_cost = 14
     idle_timeout = 1.5
     max_age = 4
     max_failures_per_address = 4

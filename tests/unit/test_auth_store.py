@@ -7,6 +7,8 @@ import pytest
 from pycopia_www.auth.passwords import generate_password, hash_password, verify_password
 from pycopia_www.auth.store import Store, UserError, token_hash
 
+CHEAP = 14      # scrypt N = 2^14: fast tests; the default cost has tests of its own (L12)
+
 
 class Clock:
     def __init__(self):
@@ -23,17 +25,41 @@ def clock():
 
 @pytest.fixture()
 def store(tmp_path, clock):
-    s = Store(tmp_path / "auth.sqlite", clock=clock)
+    s = Store(tmp_path / "auth.sqlite", clock=clock, password_cost=CHEAP)
     s.add_user("ann", "correct horse", ["admin", "ops"])
     return s
 
 
 def test_hash_is_salted_scrypt_and_verifies():
-    a, b = hash_password("pw"), hash_password("pw")
+    a, b = hash_password("pw", CHEAP), hash_password("pw", CHEAP)
     assert a != b and a.startswith("scrypt$16384$8$1$")
     assert verify_password("pw", a) and not verify_password("pW", a)
-    assert not verify_password("pw", None) and not verify_password("pw", "garbage")
+    assert not verify_password("pw", None, CHEAP) and not verify_password("pw", "garbage")
     assert len(set(generate_password() for _ in range(20))) == 20
+
+
+def stored_hash(path, name):
+    return sqlite3.connect(path).execute("select password from users where name = ?",
+                                         (name,)).fetchone()[0]
+
+
+def test_l12_the_default_cost_is_scrypt_n_2_17_r_8_p_1():
+    """OWASP's current minimum for scrypt (the review found N = 2^14)."""
+    stored = hash_password("pw")
+    assert stored.startswith("scrypt$131072$8$1$") and verify_password("pw", stored)
+
+
+def test_l12_an_old_hash_is_rehashed_at_the_current_cost_when_its_password_is_right(tmp_path):
+    db = tmp_path / "auth.sqlite"
+    Store(db, password_cost=CHEAP).add_user("ann", "pw")
+    store = Store(db)                               # the default cost
+    assert not store.check_password("ann", "wrong")
+    assert stored_hash(db, "ann").startswith("scrypt$16384$")   # a wrong password changes nothing
+    assert store.check_password("ann", "pw")
+    assert stored_hash(db, "ann").startswith("scrypt$131072$8$1$")
+    assert store.check_password("ann", "pw") and not store.check_password("ann", "wrong")
+    Store(db, password_cost=CHEAP).check_password("ann", "pw")  # never lowered again
+    assert stored_hash(db, "ann").startswith("scrypt$131072$")
 
 
 def test_users(store):
@@ -109,12 +135,21 @@ def test_first_admin_takes_admin_password_or_prints_a_generated_one(tmp_path):
 
     def first_admin(directory, stdin):
         directory.mkdir()
-        return subprocess.run([sys.executable, "-m", "pycopia_www.auth.usercmd", "first-admin"],
+        return subprocess.run([sys.executable, "-m", "pycopia_www.auth.usercmd",
+                               "--password-cost", str(CHEAP), "first-admin"],
                               cwd=directory, input=stdin, capture_output=True, text=True, check=True).stdout
     out = first_admin(tmp_path / "a", "from-env\n")
     assert "with the password from ADMIN_PASSWORD" in out and "from-env" not in out
-    assert Store(tmp_path / "a" / "auth.sqlite").check_password("admin", "from-env")
+    assert Store(tmp_path / "a" / "auth.sqlite", password_cost=CHEAP).check_password("admin", "from-env")
     out = first_admin(tmp_path / "b", "\n")
     generated = out.split("with password: ")[1].split()[0]
-    store = Store(tmp_path / "b" / "auth.sqlite")
+    store = Store(tmp_path / "b" / "auth.sqlite", password_cost=CHEAP)
     assert store.check_password("admin", generated) and store.list_users()[0][1] == {"admin"}
+
+
+def test_l12_config_and_passwords_agree_on_the_cost():
+    from pycopia_www.auth import passwords
+    from pycopia_www.config import site
+    assert site.PASSWORD_COST_DEFAULT == passwords.DEFAULT_COST
+    assert (site.PASSWORD_COSTS.start, site.PASSWORD_COSTS.stop - 1) == (passwords.MIN_COST,
+                                                                        passwords.MAX_COST)

@@ -57,9 +57,11 @@ class AuthSettings:
     backend: str                # the backend (in the same file) holding users and sessions
     idle_timeout: float         # seconds without a request after which a session ends
     max_age: float              # seconds after login after which a session ends regardless
-    max_failures: int           # failed logins per user name within failure_window: locked
-    max_failures_per_address: int   # the same per client address
+    max_failures: int           # failed logins for a name from one address within failure_window
+                                # (that address waits), and from anywhere (the name backs off)
+    max_failures_per_address: int   # failed logins from one address, any names: it waits
     failure_window: float       # seconds
+    backoff_max: float = 60.0   # seconds: the longest a name's back-off grows (auth/throttle.py)
     password_cost: int = PASSWORD_COST_DEFAULT  # log2 of scrypt's N for new (and rehashed) hashes
 
 
@@ -198,6 +200,7 @@ def _load_auth(f: Fields) -> AuthSettings:
         max_failures=f.get("max_failures", int, 5, check=positive),
         max_failures_per_address=f.get("max_failures_per_address", int, 20, check=positive),
         failure_window=f.get("failure_window", float, 300.0, check=positive),
+        backoff_max=f.get("backoff_max", float, 60.0, check=positive),
         password_cost=f.get("password_cost", int, PASSWORD_COST_DEFAULT, check=lambda v: None
                             if v in PASSWORD_COSTS else f"must be {PASSWORD_COSTS.start} to "
                             f"{PASSWORD_COSTS.stop - 1} (scrypt N = 2^value)"),

@@ -82,6 +82,12 @@ def scheme_of(value: str) -> str | None:
     return match.group(0)[:-1].lower() if match else None
 
 
+def is_same_site(value: str) -> bool:
+    """Whether a browser resolves `value` against the page's own origin: no scheme, and no
+    "//host" (a browser reads a backslash as a slash there)."""
+    return scheme_of(value) is None and not browser_view(value).replace("\\", "/").startswith("//")
+
+
 def check_scheme(value: str) -> None:
     """Refuse a URL that runs script when followed or loaded: javascript: and its kind, and data:
     unless it is a raster image. Judged as a browser parses it, however it is disguised."""

@@ -11,12 +11,13 @@ import logging
 import traceback
 from urllib.parse import urlsplit
 
-from ..rpcwire import MAX_BATCH, MAX_BODY, MAX_DEPTH, PROXY_HEADER, PROXY_HEADER_VALUE
+from ..rpcwire import (MAX_BATCH, MAX_BODY, MAX_DEPTH, MAX_ELEMENTS, MAX_ITEMS, PROXY_HEADER,
+                       PROXY_HEADER_VALUE)
 from ..web.csrf import has_proxy_header
 from ..web.errors import HTTPError
 from ..web.request import DEFAULT_PORTS
 from ..web.response import Response
-from .codec import Codec, DecodeError, EncodeError, default_registry
+from .codec import Codec, DecodeError, EncodeError, TooLarge, check_size, default_registry
 from .discover import openrpc_document
 from .errors import (FORBIDDEN, INTERNAL_ERROR, INVALID_REQUEST, LOGIN_REQUIRED, METHOD_NOT_FOUND,
                      METHOD_RAISED, PARSE_ERROR, InvalidParams, RPCError)
@@ -55,12 +56,15 @@ class Proxy:
     pwww_csrf = False
 
     def __init__(self, *targets, title: str | None = None, registry=default_registry,
-                 max_body: int = MAX_BODY, max_batch: int = MAX_BATCH, max_depth: int = MAX_DEPTH):
+                 max_body: int = MAX_BODY, max_batch: int = MAX_BATCH, max_depth: int = MAX_DEPTH,
+                 max_items: int = MAX_ITEMS, max_elements: int = MAX_ELEMENTS):
         self.methods = collect_methods(*targets)
         self.codec = Codec(registry, strict=True, max_depth=max_depth)
         self.title = title or (type(targets[0]).__name__ if len(targets) == 1 else "proxy")
         self.max_body = max_body
         self.max_batch = max_batch
+        self.max_items = max_items
+        self.max_elements = max_elements
         self._discovery = None
 
     # -- transport ------------------------------------------------------------------------------
@@ -73,12 +77,20 @@ class Proxy:
             body = request.body
         except HTTPError as error:
             return _refusal(error.status, error.reason, headers=error.headers)
+        # Building arrays and objects is most of what parsing costs: count them unparsed first
+        # (a bracket inside a string counts too; a body within the limits has fewer).
+        if body.count(b"[") + body.count(b"{") > self.max_elements + 1:
+            return _refusal(413, f"more than {self.max_elements} arrays and objects in one body")
         try:
             data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (UnicodeDecodeError, ValueError) as exc:
             return _refusal(400, f"parse error: {exc}", PARSE_ERROR)
         except RecursionError:
             return _refusal(400, "parse error: nested too deeply", PARSE_ERROR)
+        try:        # bounds the work of everything below, before any of it is done
+            check_size(data, self.max_items, self.max_elements)
+        except TooLarge as exc:
+            return _refusal(413, str(exc))
         if type(data) is list:
             return self._batch(request, data)
         response = self._one(request, data)

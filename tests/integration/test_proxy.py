@@ -111,7 +111,9 @@ def test_transport_refusals_through_lighttpd(farm):
     status, body = post(farm, b'{"jsonrpc": "2.0", "id": 1, "method": "echo", "params": ["'
                         + b"x" * (2 << 20) + b'"]}')
     assert status == 413 and body["error"]["code"] == -32600
-    status, body = post(farm, b"[" * 500000)
+    status, body = post(farm, b"[" * 500000)        # counted before it is parsed (M4)
+    assert status == 413 and body["error"]["code"] == -32600
+    status, body = post(farm, b"[" * 40000)         # within the count: nested too deeply
     assert status == 400 and body["error"]["code"] == -32700
     status, body = post(farm, b'{"jsonrpc": "2.0", "id": 1, "method": "echo", "params": ['
                         + b"[" * 100 + b"]" * 100 + b"]}")

@@ -30,6 +30,7 @@ ROOT_EQUIVALENT_GROUPS = frozenset({"root", "sudo", "wheel", "admin", "disk", "k
 
 class RunAsRefused(Exception):
     """The command was not run; `reason` says why, in words fit for the client."""
+    pwww_public_error = True        # so a proxy passes the reason on (proxy.errors.public_error)
 
     def __init__(self, reason: str):
         super().__init__(reason)

@@ -20,7 +20,7 @@ from ..web.response import Response
 from .codec import Codec, DecodeError, EncodeError, TooLarge, check_size, default_registry
 from .discover import openrpc_document
 from .errors import (FORBIDDEN, INTERNAL_ERROR, INVALID_REQUEST, LOGIN_REQUIRED, METHOD_NOT_FOUND,
-                     METHOD_RAISED, PARSE_ERROR, InvalidParams, RPCError)
+                     METHOD_RAISED, PARSE_ERROR, InvalidParams, RPCError, is_public)
 from .methods import collect_methods
 
 log = logging.getLogger("pycopia_www.proxy")
@@ -49,7 +49,12 @@ def _refusal(status: int, reason: str, code: int = INVALID_REQUEST, headers=()) 
 
 
 class Proxy:
-    """Expose objects' public methods (or lists/dicts of functions) as one JSON-RPC endpoint."""
+    """Expose objects' public methods (or lists/dicts of functions) as one JSON-RPC endpoint.
+
+    Of an object, only the methods its own class defines (methods.collect_methods; `inherited`
+    lists inherited ones to expose too). A method's exception reaches the caller with its type
+    and message only if its class is marked with errors.public_error or is one of
+    `public_errors` (for classes one cannot mark, such as ValueError)."""
 
     # The web layer's form-CSRF check stands aside: the transport rules below are this handler's
     # own CSRF defence, and a refused call should get a JSON-RPC answer, not a form error page.
@@ -57,8 +62,10 @@ class Proxy:
 
     def __init__(self, *targets, title: str | None = None, registry=default_registry,
                  max_body: int = MAX_BODY, max_batch: int = MAX_BATCH, max_depth: int = MAX_DEPTH,
-                 max_items: int = MAX_ITEMS, max_elements: int = MAX_ELEMENTS):
-        self.methods = collect_methods(*targets)
+                 max_items: int = MAX_ITEMS, max_elements: int = MAX_ELEMENTS,
+                 inherited=(), public_errors=()):
+        self.methods = collect_methods(*targets, inherited=inherited)
+        self.public_errors = tuple(public_errors)
         self.codec = Codec(registry, strict=True, max_depth=max_depth)
         self.title = title or (type(targets[0]).__name__ if len(targets) == 1 else "proxy")
         self.max_body = max_body
@@ -182,8 +189,11 @@ class Proxy:
     def _method_raised(self, request, name: str, exc: Exception) -> RPCError:
         kind = type(exc).__name__
         debug = getattr(request, "debug", False)
-        # The caller gets the exception; the log gets its traceback in debug mode only, since
-        # methods raising for bad input is ordinary.
+        if not (debug or is_public(exc, self.public_errors)):
+            # Not meant for the caller: its message may hold paths, SQL or internal state.
+            log.error("proxy %s.%s raised %s: %s", self.title, name, kind, exc, exc_info=exc)
+            return RPCError(METHOD_RAISED, f"{name} failed (the server's log says why)")
+        # A public exception is ordinary (bad input): the log gets its traceback in debug mode only.
         log.warning("proxy %s.%s raised %s: %s", self.title, name, kind, exc, exc_info=debug and exc)
         data = {"type": kind, "message": str(exc)}
         if debug:

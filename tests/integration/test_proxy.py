@@ -82,6 +82,14 @@ def test_remote_exceptions(things):
     assert info.value.code == -32602 and "must be int" in info.value.message
 
 
+def test_l8_an_unmarked_exception_reaches_the_log_not_the_caller(farm, things):
+    with pytest.raises(RemoteError) as info:
+        things.leak()
+    assert info.value.code == -32000 and info.value.message == "leak failed (the server's log says why)"
+    assert "internal state" not in str(info.value) and info.value.data is None
+    assert "RuntimeError: internal state: " in farm.logs()
+
+
 def test_batch_and_notification(things):
     with things._batch() as batch:
         total, bad, echoed = batch.add(1, 2), batch.fail(), batch.echo({1, 2})

@@ -107,4 +107,5 @@ class Demo:
         return store_settings(site_name, refresh_seconds, motd)
 
 
-demo = Proxy(Demo(), title="demo")
+# ValueError is what these methods raise for bad input, with a message written for the user.
+demo = Proxy(Demo(), title="demo", public_errors=(ValueError,))

@@ -198,6 +198,8 @@ def run_as(username: str, argv, *, timeout: float = 10.0, max_output: int = MiB,
                             (resource.RLIMIT_AS, limits.address_space),
                             (resource.RLIMIT_FSIZE, limits.file_size),
                             (resource.RLIMIT_CPU, cpu_seconds), (resource.RLIMIT_CORE, 0)):
+            hard = resource.getrlimit(kind)[1]  # only lowered: raising would need CAP_SYS_RESOURCE
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
             resource.setrlimit(kind, (value, value))
         drop_to(creds)          # also proves root cannot come back, and sets no-new-privs
         prctl.set_pdeathsig(signal.SIGKILL)     # the backend worker dies: so does the command

@@ -1,10 +1,12 @@
 """Virtual hosts and their backends: one TOML file per host in etc/backends.d/."""
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import STATIC_DIR, STATIC_URL
+from .. import capabilities as caps
 from .errors import ConfigError
 from .fields import Fields
 
@@ -40,6 +42,9 @@ class Backend:
     auth: str | None = None     # "required", "optional" (see docs/auth.md) or None: no authorizer
     roles: tuple[str, ...] = ()  # with auth = "required": roles every route needs
     pythonpath: tuple[Path, ...] = ()  # put in front of the farm's pythonpath in this backend
+    # user = "root" only: the capabilities it keeps (capabilities.RUN_AS unless listed); any
+    # other user keeps none.
+    capabilities: tuple[str, ...] = ()
 
     @property
     def ident(self) -> str:
@@ -103,6 +108,11 @@ def _check_account(value: str) -> str | None:
 def _check_role(value: str) -> str | None:
     return None if _ROLE.match(value) else (
         f"{value!r} is not a role name (lower case letters, digits, '-' or '_', starting with a letter)")
+
+
+def _check_capability(value: str) -> str | None:
+    return None if caps.canonical(value) else (
+        f"{value!r} is not a Linux capability (capabilities(7), e.g. CAP_NET_BIND_SERVICE)")
 
 
 def _check_dotted(value: str) -> str | None:
@@ -256,6 +266,13 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
     )
     if backend.roles and backend.auth != "required":
         raise f.error("roles", 'roles need auth = "required"')
+    if f.has("capabilities") and backend.user != "root":
+        raise f.error("capabilities", 'capabilities need user = "root": a backend running as '
+                                      'another user holds none')
+    listed = f.strings("capabilities", caps.RUN_AS if backend.user == "root" else (),
+                       check=_check_capability)
+    backend = dataclasses.replace(backend, capabilities=tuple(dict.fromkeys(
+        caps.canonical(name) for name in listed)))
     f.done()
     return backend
 

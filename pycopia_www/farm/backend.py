@@ -35,7 +35,8 @@ def command(python: str, farm_file, farm: FarmSettings, b: Backend, *, listen_fd
     spec = {"ident": b.ident, "user": b.user, "group": b.group, "app": b.app,
             "workers": b.workers, "max_requests": b.max_requests, "timeout": b.timeout,
             "debug": b.debug, "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd,
-            "drop": drop, "pythonpath": [str(p) for p in b.pythonpath + farm.pythonpath]}
+            "drop": drop, "pythonpath": [str(p) for p in b.pythonpath + farm.pythonpath],
+            "capabilities": list(b.capabilities)}
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": state,
            "PYCOPIA_WWW_BACKEND": b.ident, "PYCOPIA_WWW_FARM": str(farm_file), **b.environment}
     return [python, "-m", "pycopia_www.farm.backend", json.dumps(spec)], env
@@ -64,7 +65,7 @@ def main(argv: list[str]) -> int:
                         format=f"%(asctime)s {ident}[%(process)d] %(levelname)s %(name)s: %(message)s")
     try:
         if spec["drop"]:
-            drop_to(Credentials.lookup(spec["user"], spec["group"]))
+            drop_to(Credentials.lookup(spec["user"], spec["group"]), spec["capabilities"])
         else:
             prctl.set_no_new_privs(1)
     except (PrivilegeError, KeyError, OSError) as exc:

@@ -2,8 +2,10 @@
 protected backend, and the session lookup for the auth backend's own pages.
 
 As authorizer (FCGI_ROLE=AUTHORIZER; lighttpd sends the request's headers, no body) it answers
+  400                                    a path that is not canonical (web/routed_path.py)
   200 + Variable-REMOTE_USER, -PWWW_ROLES, -PWWW_SESSION, -PWWW_CSRF   a user who may go on
-  200 with no variables                  a public route, nobody logged in
+  200 with no identity                   a public route, nobody logged in
+(every 200 carries Variable-PWWW_AUTHZ_PATH, the path it decided on)
   302 to the login page                  a page that needs a login (GET/HEAD)
   401 (JSON-RPC error body for proxy calls, text otherwise)   a call or post that needs a login
   403                                    a user without the route's roles
@@ -17,10 +19,9 @@ import tempfile
 import time
 from hashlib import sha256
 from pathlib import Path
-from urllib.parse import unquote_to_bytes
-
 from ..web.access import route_roles, rpc_refusal, wants_json
 from ..web.response import Redirect, Response
+from ..web.routed_path import AUTHZ_PATH, canonical_path
 from .store import Session, Store
 
 log = logging.getLogger("pycopia_www.auth")
@@ -118,7 +119,7 @@ class Authorizer:
 
     def before(self, request):
         environ = request.environ
-        for name in VARIABLES:          # only this hook says who is logged in here
+        for name in (*VARIABLES, AUTHZ_PATH):   # only this hook says who is logged in here
             environ.pop(name, None)
         svc = service(request)
         session = svc.current(request)
@@ -129,22 +130,15 @@ class Authorizer:
         return None
 
 
-def request_path(environ) -> str:
-    """The decoded path lighttpd routed on, from REQUEST_URI (an authorizer gets no PATH_INFO)."""
-    raw = environ.get("REQUEST_URI", "/").encode("latin-1").split(b"?", 1)[0]
-    path = unquote_to_bytes(raw).decode("utf-8", "replace")
-    parts: list[str] = []
-    for segment in path.split("/")[1:]:
-        if segment == "..":
-            if parts:
-                parts.pop()
-        elif segment != ".":
-            parts.append(segment)
-    return "/" + "/".join(parts)
-
-
 def decide(request, service: Service, session: Session | None):
-    where = request.urls.resolve(request_path(request.environ))
+    routed = canonical_path(request.environ.get("REQUEST_URI", "/"))
+    if routed is None:
+        # lighttpd would route it as something else than it reads (//, /./, %2e, %2f ...).
+        log.warning("authorizer refused the non-canonical path %r", request.environ.get("REQUEST_URI"))
+        return Response("Bad request: the path is not in canonical form "
+                        "(no //, /./, /../, or escaped letters, digits, dots or slashes).\n", 400)
+    raw, path = routed
+    where = request.urls.resolve(path)
     if where.backend is None or where.backend.auth is None:
         # lighttpd asks only about protected backends; a disagreement about the path is refused.
         log.warning("authorizer asked about %r, which is not a protected path",
@@ -153,12 +147,13 @@ def decide(request, service: Service, session: Session | None):
     roles = route_roles(where.backend, where.placed.route if where.placed else None)
     if session is not None:
         if roles is None or roles <= session.roles:
-            return Response("", 200, [(f"Variable-{k}", v) for k, v in service.variables(session).items()])
+            return Response("", 200, [(f"Variable-{k}", v) for k, v in
+                                      {**service.variables(session), AUTHZ_PATH: raw}.items()])
         if wants_json(request):
             return rpc_refusal(403)
         return Response("Your roles do not allow this page.\n", 403)
     if roles is None:
-        return Response("", 200)
+        return Response("", 200, [(f"Variable-{AUTHZ_PATH}", raw)])
     if wants_json(request):
         return rpc_refusal(401)
     if request.method in ("GET", "HEAD"):

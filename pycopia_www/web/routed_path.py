@@ -31,7 +31,7 @@ def canonical_path(request_uri: str) -> tuple[str, str] | None:
     escapes = _ESCAPE.findall(raw)
     if raw.count(b"%") != len(escapes) or any(int(e, 16) in _NOT_CANONICAL for e in escapes):
         return None
-    decoded = _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)
+    decoded = _unescape(raw)
     segments = decoded.split(b"/")[1:]
     if any(s in (b".", b"..") for s in segments) or b"" in segments[:-1]:
         return None
@@ -53,7 +53,7 @@ def require_authorized_path(app):
     through the authorizer) is a 403. Raw WSGI applications get the same guard as the framework's."""
     def guarded(environ, start_response):
         authorized = environ.get(AUTHZ_PATH)
-        if authorized is None or _decode(authorized) != _served_path(environ):
+        if authorized is None or _unescape(authorized.encode("latin-1")) != _served_path(environ):
             start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")])
             return [b"forbidden: this path was not the one authorized\n"]
         return app(environ, start_response)
@@ -61,5 +61,5 @@ def require_authorized_path(app):
     return guarded
 
 
-def _decode(raw: str) -> bytes:
-    return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw.encode("latin-1"))
+def _unescape(raw: bytes) -> bytes:
+    return _ESCAPE.sub(lambda m: bytes([int(m.group(1), 16)]), raw)

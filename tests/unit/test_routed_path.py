@@ -30,38 +30,25 @@ def lighttpd_routes(target: str) -> bytes | None:
     return simplify(path)
 
 
-def remove_dot_segments(path: bytes) -> bytes:
+def remove_dot_segments(path: bytes, empty_too: bool = False) -> bytes:
+    """burl_normalize_path (url-path-dotseg-remove): "." goes, ".." removes a segment, a
+    trailing "/." or "/.." leaves a trailing "/". With empty_too, buffer_path_simplify: the
+    same, and "//" becomes "/"."""
     out: list[bytes] = []
     segments = path.split(b"/")[1:]
     for i, s in enumerate(segments):
-        last = i == len(segments) - 1
         if s == b"..":
             out[-1:] = []
-            if last:
-                out.append(b"")
-        elif s == b".":
-            if last:
-                out.append(b"")
-        else:
+        elif s != b"." and not (empty_too and s == b""):
             out.append(s)
+            continue
+        if i == len(segments) - 1:
+            out.append(b"")
     return b"/" + b"/".join(out)
 
 
 def simplify(path: bytes) -> bytes:
-    """buffer_path_simplify: "//" and "/./" become "/", "/../" removes a segment, a trailing
-    "/." or "/.." leaves a trailing "/"."""
-    out: list[bytes] = []
-    segments = path.split(b"/")[1:]
-    for i, s in enumerate(segments):
-        last = i == len(segments) - 1
-        if s == b"..":
-            out[-1:] = []
-        elif s not in (b".", b""):
-            out.append(s)
-            continue
-        if last:
-            out.append(b"")
-    return b"/" + b"/".join(out)
+    return remove_dot_segments(path, empty_too=True)
 
 
 PIECES = st.sampled_from(["/", "//", ".", "..", "a", "admin", "%2e", "%2E", "%2f", "%2F", "%41",

@@ -193,17 +193,19 @@ def run_as(username: str, argv, *, timeout: float = 10.0, max_output: int = MiB,
     cpu_seconds = math.ceil(timeout) + 1
 
     def become_user():          # in the child, after fork, before exec
+        drop_to(creds)          # also proves root cannot come back, and sets no-new-privs
+        prctl.set_pdeathsig(signal.SIGKILL)     # the backend worker dies: so does the command
+        os.chdir(creds.home)    # as the user: a home they cannot enter is an error
+        # Last: the parent's descriptors are still open here (closed just before exec), and
+        # the drop's checks open files, which a low RLIMIT_NOFILE could refuse.
         for kind, value in ((resource.RLIMIT_NPROC, limits.processes),
                             (resource.RLIMIT_NOFILE, limits.open_files),
                             (resource.RLIMIT_AS, limits.address_space),
                             (resource.RLIMIT_FSIZE, limits.file_size),
                             (resource.RLIMIT_CPU, cpu_seconds), (resource.RLIMIT_CORE, 0)):
-            hard = resource.getrlimit(kind)[1]  # only lowered: raising would need CAP_SYS_RESOURCE
+            hard = resource.getrlimit(kind)[1]      # only ever lowered
             value = value if hard == resource.RLIM_INFINITY else min(value, hard)
             resource.setrlimit(kind, (value, value))
-        drop_to(creds)          # also proves root cannot come back, and sets no-new-privs
-        prctl.set_pdeathsig(signal.SIGKILL)     # the backend worker dies: so does the command
-        os.chdir(creds.home)    # as the user: a home they cannot enter is an error
 
     try:
         proc = subprocess.Popen(

@@ -19,8 +19,12 @@ import tempfile
 import time
 from hashlib import sha256
 from pathlib import Path
-from ..web.access import route_roles, rpc_refusal, wants_json
-from ..web.response import Redirect, Response
+
+from .. import rpcwire
+from ..markup.negotiate import prefers
+from ..web.access import route_roles
+from ..web.csrf import has_proxy_header
+from ..web.response import JSONResponse, Redirect, Response
 from ..web.routed_path import AUTHZ_PATH, canonical_path
 from .store import Session, Store
 
@@ -160,3 +164,12 @@ def decide(request, service: Service, session: Session | None):
         target = request.environ.get("REQUEST_URI", "/")
         return Redirect(request.get_url("auth-login", _query={"next": target}), 302)
     return Response("login required\n", 401)
+
+
+def wants_json(request) -> bool:
+    """A proxy call (or any script asking for JSON) gets a JSON-RPC error, not a page."""
+    return has_proxy_header(request) or prefers(request.headers.get("Accept"), "application/json")
+
+
+def rpc_refusal(status: int) -> JSONResponse:
+    return JSONResponse(rpcwire.refusal(status), status=status)

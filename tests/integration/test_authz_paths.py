@@ -11,7 +11,7 @@ import pytest
 from farmkit import Farm
 from test_auth import Browser, user
 
-APPS = 'environment = { PYTHONPATH = "@APPS@" }'
+APPS = 'pythonpath = ["@APPS@"]'
 SITE = f"""\
     hosts = ["paths.test"]
     default = true

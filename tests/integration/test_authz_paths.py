@@ -8,6 +8,7 @@ import socket
 
 import pytest
 
+import fcgi_client
 from farmkit import Farm
 from test_auth import Browser, user
 
@@ -125,8 +126,8 @@ def test_m1_a_disguised_path_does_not_skip_the_role_check(farm, target):
 
 
 def test_m1_the_authorized_path_reaches_the_backend_and_matches(farm):
-    """The authorizer passes the path it decided on (PWWW_AUTHZ_PATH); a backend wrapped in
-    routed_path.require_authorized_path serves only when it is the path it was given."""
+    """The authorizer passes the path it decided on (PWWW_AUTHZ_PATH), and the protected
+    backend (a raw WSGI app, guarded by the farm's loader) gets it with the same path."""
     ann = Browser(farm, "paths.test")
     ann.login(next_="/")
     status, _, body = ann.get("/guarded/a%20b/c")
@@ -134,3 +135,19 @@ def test_m1_the_authorized_path_reaches_the_backend_and_matches(farm):
     assert status == 200 and seen["path"] == "/guarded/a b/c", seen
     assert seen["authorized"] == "/guarded/a%20b/c" and seen["user"] == "ann"
     assert raw_get(farm, "/guarded/x")[0] == 302
+
+
+@pytest.mark.parametrize("authorized, status", [(None, 403), ("/admin/y", 403), ("//admin/x", 403),
+                                                ("/admin/x", 200)])
+def test_m1_a_protected_backend_serves_only_the_path_the_authorizer_decided_on(farm, authorized,
+                                                                               status):
+    """Straight to the admin backend's socket (as root), as if lighttpd and the authorizer had
+    disagreed: the loader's guard compares PWWW_AUTHZ_PATH with the path it is given."""
+    sock = farm.root / "var" / "run" / "sockets" / "paths.admin.sock"
+    extra = {"REMOTE_USER": "ann", "PWWW_ROLES": "admin", "SCRIPT_NAME": "/admin"}
+    if authorized is not None:
+        extra["PWWW_AUTHZ_PATH"] = authorized
+    before = len(served(farm, "admin"))
+    reply = fcgi_client.get(sock, "/x", **extra)
+    assert reply.status == status, reply
+    assert len(served(farm, "admin")) == before + (status == 200)

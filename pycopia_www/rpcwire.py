@@ -19,6 +19,12 @@ INTERNAL_ERROR = -32603
 METHOD_RAISED = -32000       # the method raised an exception; data names its type
 LOGIN_REQUIRED = -32001
 FORBIDDEN = -32003
+NOT_FOUND = -32004           # e.g. no row with that key (the database API)
+CONFLICT = -32009            # e.g. a unique or foreign key constraint refused the change
+
+# The code of a call whose method raised an HTTP error (or one the web layer translates, such as
+# an integrity error): by its status, the error's own type and reason in the answer.
+STATUS_CODES = {401: LOGIN_REQUIRED, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT}
 
 # What a refused proxy call gets instead of a page, by HTTP status (the authorizer, the web
 # layer's route check and the proxy's own role check all answer these).

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import STATIC_DIR, STATIC_URL
+from .database import DatabaseSettings, load_database
 from .errors import ConfigError
 from .fields import Fields
 
@@ -37,6 +38,7 @@ class Backend:
     auth: str | None = None     # "required", "optional" (see docs/auth.md) or None: no authorizer
     roles: tuple[str, ...] = ()  # with auth = "required": roles every route needs
     pythonpath: tuple[Path, ...] = ()  # put in front of the farm's pythonpath in this backend
+    database: DatabaseSettings | None = None  # see config/database.py and docs/data.md
 
     @property
     def ident(self) -> str:
@@ -243,6 +245,7 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         roles=f.strings("roles", (), check=_check_role),
         pythonpath=tuple((root / p).resolve() for p in f.strings(
             "pythonpath", (), check=lambda v: None if v else "must not be empty")),
+        database=load_database(f, root),
     )
     if backend.roles and backend.auth != "required":
         raise f.error("roles", 'roles need auth = "required"')

@@ -109,6 +109,9 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
     # The backend's configured middleware (etc/backends.d) wraps the route module's own.
     middleware = (_middleware(backend.file, f"{backend.key}.middleware", backend.middleware)
                   + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
+    if backend.database is not None:        # request.db, outermost (docs/data.md)
+        from ..data.session import database_hook
+        middleware.insert(0, database_hook(backend))
     chain = build_chain(core, middleware, errors, make_request)
     return App(chain, make_request, errors, backend, urls)
 

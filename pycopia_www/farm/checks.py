@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..config import ConfigError, Site
 from . import lighttpd
+from ..data.cli import check_databases
 from .accounts import check_accounts, check_backend_app
 
 
@@ -49,6 +50,7 @@ def check_site(site: Site, *, as_root: bool, python: str, port: int | None = Non
     """Raises the first error; returns warnings (routes that can never be reversed)."""
     if as_root:
         check_accounts(site)
+    check_databases(site)
     warnings: dict[str, ConfigError] = {}
     for b in site.local_backends:
         for w in check_backend_app(site, b, python):

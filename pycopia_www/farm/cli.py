@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from ..config import ConfigError, FarmSettings, load_farm, load_site
+from ..data import cli as data_cli
 from . import lighttpd, paths, procfs, users
 from .accounts import create_accounts, prepare_directories, prepare_state_dir
 from .checks import check_site
@@ -79,6 +80,8 @@ def cmd_setup(args) -> int:
         warn_if_unprivileged()
     prepare_directories(site, running_as_root())
     check_site(site, as_root=running_as_root(), python=sys.executable)
+    for line in data_cli.upgrade_databases(site):
+        print(line)
     for line in users.first_admins(site):
         print(line)
     print(f"setup complete for {len(site.vhosts)} virtual host(s), "
@@ -308,6 +311,7 @@ def parser() -> argparse.ArgumentParser:
     serve.add_argument("backend", help="host.backend, e.g. appliance.ui")
     serve.add_argument("--listen", required=True, help="host:port")
     users.add_parser(sub)
+    data_cli.add_parser(sub)
     for name in ("start", "check", "config"):
         sub.choices[name].add_argument("--port", type=int, default=None,
                                        help="listen on this port instead of the configured one")
@@ -316,7 +320,7 @@ def parser() -> argparse.ArgumentParser:
 
 COMMANDS = {"setup": cmd_setup, "start": cmd_start, "stop": cmd_stop, "status": cmd_status,
             "reload": cmd_reload, "check": cmd_check, "config": cmd_config, "serve": cmd_serve,
-            "urls": cmd_urls, "url": cmd_url, "user": users.cmd_user}
+            "urls": cmd_urls, "url": cmd_url, "user": users.cmd_user, "db": data_cli.cmd_db}
 
 
 def main(argv: list[str] | None = None) -> int:

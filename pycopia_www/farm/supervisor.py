@@ -24,6 +24,7 @@ from ..config import Backend, ConfigError, Site, load_site
 from . import paths, procfs
 from .accounts import prepare_directories
 from .backend import command as backend_command
+from ..data.cli import upgrade_databases
 from .checks import check_site, lighttpd_binary, write_generated
 from .lighttpd import frontend_group
 from ..privileges import running_as_root, set_process_name
@@ -492,4 +493,6 @@ def prepare_and_check(farm_file: Path, *, port: int | None) -> Site:
     for warning in check_site(site, as_root=as_root, python=sys.executable, port=port):
         log.warning("%s", warning)
     prepare_directories(site, as_root)
+    for line in upgrade_databases(site):       # a new release's schema, before anything starts
+        log.info("%s", line)
     return site

@@ -1,6 +1,6 @@
 """${message}
 
-Revision ${up_revision}, after ${down_revision | comma,n}; written ${create_date}.
+Revision ${up_revision}${", after " + str(down_revision) if down_revision else ", the first"}; written ${create_date}.
 """
 from alembic import op
 import sqlalchemy as sa

@@ -101,7 +101,7 @@ def test_authorizer_decisions(client, store):
     assert r.headers["Variable-PWWW_ROLES"] == "admin" and r.headers["Variable-PWWW_SESSION"] == sid
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", r.headers["Variable-PWWW_CSRF"])
     assert token not in json.dumps(dict(r.headers))
-    assert ask(client, "/notes").status == 403         # not a protected path: refused
+    assert ask(client, "/settings").status == 403      # not a protected path: refused
 
 
 def test_logout_and_logout_everywhere(client, store):

@@ -5,7 +5,6 @@ V = "handlers.ui.views."
 
 routes = [
     route(r"^/$", V + "home", name="home"),
-    route(r"^/notes$", V + "Notes", name="notes"),
     route(r"^/settings$", V + "Settings", name="settings"),
     route(r"^/api/demo$", "handlers.ui.api.demo", name="api-demo"),
 ]

@@ -36,3 +36,46 @@ def write_site(root: Path, url: str, password: str | None = None, *, migrations:
         pythonpath = ["{APPS}"]
         """) + "\n".join(lines) + "\n")
     return farm
+
+
+ADMIN = {"REMOTE_USER": "ann", "PWWW_ROLES": "admin", "PWWW_SESSION": "s1"}
+USER = {"REMOTE_USER": "bob", "PWWW_ROLES": "", "PWWW_SESSION": "s2"}
+PROXY = {"X-Requested-With": "pycopia-www"}
+
+
+class Caller:
+    """JSON-RPC calls to the test inventory's /api through the in-process client, as a given user
+    (None: nobody logged in). Typed values go through the proxy codec both ways."""
+
+    def __init__(self, client):
+        from pycopia_www.proxy.codec import Codec
+        self.client = client
+        self.codec = Codec(strict=False)
+
+    def answer(self, method, *params, as_=None, **named):
+        self.client.environ.clear()
+        self.client.environ.update(as_ or {})
+        call = {"jsonrpc": "2.0", "id": 1, "method": method,
+                "params": self.codec.encode(named if named else list(params))}
+        r = self.client.post("/api", json=call, headers=PROXY)
+        assert r.status == 200, (r.status, r.text)
+        return r.json()
+
+    def __call__(self, method, *params, as_=ADMIN, **named):
+        """The result; an AssertionError showing the error if the call failed."""
+        answer = self.answer(method, *params, as_=as_, **named)
+        assert "result" in answer, answer
+        return self.codec.decode(answer["result"])
+
+    def error(self, method, *params, as_=ADMIN, **named) -> dict:
+        answer = self.answer(method, *params, as_=as_, **named)
+        assert "error" in answer, answer
+        return answer["error"]
+
+    def batch(self, *calls, as_=ADMIN) -> list:
+        self.client.environ.clear()
+        self.client.environ.update(as_ or {})
+        body = [{"jsonrpc": "2.0", "id": i, "method": m, "params": self.codec.encode(list(p))}
+                for i, (m, *p) in enumerate(calls)]
+        r = self.client.post("/api", json=body, headers=PROXY)
+        return sorted(r.json()["responses"], key=lambda x: x["id"])

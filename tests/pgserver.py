@@ -38,7 +38,7 @@ class PostgresServer:
         os.chmod(self.base, 0o755)                  # backend users reach the socket through it
         self.data = self.base / "data"
         self.socket_dir = self.base / "socket"
-        self.log = self.base / "server.log"
+        self.log = self.base / "log" / "server.log"
         self.admin_password = secrets.token_urlsafe(24)
         self.user = None                            # the OS account running the server
         self._made_user = False
@@ -59,11 +59,13 @@ class PostgresServer:
 
     def start(self) -> None:
         self._account()
-        self.socket_dir.mkdir(mode=0o755)
-        pwfile = self.base / "admin.pw"
-        pwfile.write_text(self.admin_password + "\n")
-        for path in (self.socket_dir, pwfile):
+        for path, mode in ((self.data, 0o700), (self.socket_dir, 0o755), (self.log.parent, 0o755)):
+            path.mkdir()
             os.chown(path, self.uid, self.gid)
+            os.chmod(path, mode)
+        pwfile = self.log.parent / "admin.pw"
+        pwfile.write_text(self.admin_password + "\n")
+        os.chown(pwfile, self.uid, self.gid)
         os.chmod(pwfile, 0o600)
         self._run("initdb", "-D", str(self.data), "-U", ADMIN, "--auth=scram-sha-256",
                   f"--pwfile={pwfile}", "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")

@@ -118,7 +118,7 @@ class _DatabaseAPI:
         stmt = select(*(c.column for c in chosen)).where(clause).order_by(*order)
         rows = db.execute(stmt.offset(offset).limit(limit)).mappings()
         total = db.scalar(select(func.count()).select_from(info.table).where(clause))
-        return {"rows": [{c.name: r[c.column] for c in chosen} for r in rows], "total": total,
+        return {"rows": [info.row(r, chosen) for r in rows], "total": total,
                 "offset": offset, "limit": limit}
 
     def get(self, request, db, table: str, key) -> dict:

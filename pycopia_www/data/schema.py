@@ -190,7 +190,8 @@ def _datetime(col, v):
     if col.column.type.timezone:
         if v.tzinfo is None:
             raise col.problem("needs a time zone", v)
-        return v
+        # In UTC, so that SQLite (which keeps no offset) stores the same instant as PostgreSQL.
+        return v.astimezone(timezone.utc)
     # A column without time zones holds UTC.
     return v.astimezone(timezone.utc).replace(tzinfo=None) if v.tzinfo is not None else v
 
@@ -251,6 +252,8 @@ class TableInfo:
         if not self.primary_key:
             raise ValueError(f"table {table.name} has no primary key")
         self.label = self.columns[label] if label else self._guess_label()
+        self._zoned = [c for c in self.columns.values()
+                       if c.kind == "datetime" and c.column.type.timezone]
 
     def _guess_label(self) -> ColumnInfo:
         """What names a row to a person: a unique text column, else any text column, else the key."""
@@ -315,8 +318,15 @@ class TableInfo:
                               column=missing[0])
         return out
 
-    def row(self, obj) -> dict:
-        """A visible row from a result mapping (by column name) or a mapped object."""
+    def row(self, obj, columns=None) -> dict:
+        """A visible row (or its `columns`) from a result mapping or a mapped object."""
+        columns = columns or self.columns.values()
         if self.mapped is not None and isinstance(obj, self.mapped):
-            return {name: getattr(obj, c.attribute) for name, c in self.columns.items()}
-        return {name: obj[c.column] for name, c in self.columns.items()}
+            row = {c.name: getattr(obj, c.attribute) for c in columns}
+        else:
+            row = {c.name: obj[c.column] for c in columns}
+        for c in self._zoned:
+            value = row.get(c.name)
+            if value is not None and value.tzinfo is None:
+                row[c.name] = value.replace(tzinfo=timezone.utc)     # SQLite: stored as UTC
+        return row

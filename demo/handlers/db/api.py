@@ -4,5 +4,10 @@ from pycopia_www.data import ANYONE, DatabaseProxy, TableAccess
 
 from handlers.db.models import Base
 
-api = DatabaseProxy(Base, title="appliance data", default=TableAccess(
-    read_roles=ANYONE, write_roles=["admin"], read_only=["created"]))
+PUBLIC = {"read_roles": ANYONE, "write_roles": ["admin"]}
+
+api = DatabaseProxy(Base, title="appliance data", access={
+    "groups": TableAccess(**PUBLIC),
+    "hosts": TableAccess(**PUBLIC, read_only=["created"]),
+    "notes": TableAccess(**PUBLIC, read_only=["created"]),
+})

@@ -16,7 +16,8 @@ export ADMIN_PASSWORD
 
 # What the farm needs to run, and what the tests and benchmarks need on top.
 RUN_PACKAGES := lighttpd python3-venv python3-dev gcc libcap-dev
-TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps
+# postgresql: the data tests start a server of their own (tests/pgserver.py), never the system one.
+TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps postgresql
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
 
 .PHONY: run test bench setup install clean

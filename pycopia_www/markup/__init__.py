@@ -15,10 +15,11 @@ from .errors import MarkupError
 from .negotiate import negotiate
 from .node import Node
 from .settings import CSRF_FIELD, set_csrf_provider, set_debug
+from .tables import Link
 from .urls import set_url_resolver, url
 
 __all__ = [
-    "CSRF_FIELD", "Container", "Document", "HTML5", "HTML5Document", "MarkupError", "Node",
+    "CSRF_FIELD", "Container", "Document", "HTML5", "HTML5Document", "Link", "MarkupError", "Node",
     "Rendered", "Table", "XHTML1_STRICT", "XHTMLDocument", "negotiate", "set_csrf_provider",
     "set_debug", "set_url_resolver", "url",
 ]

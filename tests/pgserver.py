@@ -2,14 +2,13 @@
 directory, run by an unprivileged user, reachable only on a private unix socket, stopped after.
 
     with PostgresServer() as pg:
-        url = pg.new_database("hosts")          # a database and a role of its own, with a password
-        engine = create_engine(url)
+        name, role, password = pg.new_database("hosts")     # a database and a role of its own
+        engine = create_engine(pg.url(name, role, password))
 
 As root (CI) the cluster belongs to a system user made for this run (pwww-t-pg<pid>) and removed
 afterwards; otherwise to whoever runs the tests. Every connection needs a password
 (scram-sha-256), the test's own administrator's included; there is no TCP listener.
 """
-import contextlib
 import os
 import pwd
 import secrets
@@ -140,12 +139,3 @@ class PostgresServer:
     def drop_database(self, name: str) -> None:
         self.admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"DROP ROLE IF EXISTS {name}")
 
-
-@contextlib.contextmanager
-def database(server: PostgresServer, tag: str = "t"):
-    """A fresh database for one test: its URL (with the password), dropped afterwards."""
-    name, role, password = server.new_database(tag)
-    try:
-        yield server.url(name, role, password)
-    finally:
-        server.drop_database(name)

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .errors import ConfigError
-
 _DIALECT = re.compile(r"^[a-z][a-z0-9]*(\+[a-z0-9_]+)?$")
 KEYS = ("database", "database_password_file", "database_models", "database_migrations")
 
@@ -116,6 +114,3 @@ def password_file_problem(path: Path, uid: int) -> str | None:
         return f"{path} has mode {st.st_mode & 0o777:04o}: only its owner may read it (chmod 600)"
     return None
 
-
-def config_error(backend, key: str, problem: str) -> ConfigError:
-    return ConfigError(backend.file, f"{backend.key}.{key}", problem)

@@ -6,6 +6,7 @@ Imports nothing heavy: websitectl loads this module for every command.
 """
 import json
 import os
+import subprocess
 import sys
 
 from ..config import ConfigError, Site
@@ -40,8 +41,15 @@ def _run(site: Site, b, action: str, *args: str) -> dict:
     state = paths.state_path(site.farm, b)
     if not state.is_dir():
         raise ConfigError(b.file, b.key, f"{state} does not exist: run `websitectl setup` first")
-    proc = run_module_as(b, sys.executable, "pycopia_www.data.migrate",
-                         [str(site.farm.file), b.ident, action, *args], cwd=state, env=b.environment)
+    try:
+        proc = run_module_as(b, sys.executable, "pycopia_www.data.migrate",
+                             [str(site.farm.file), b.ident, action, *args], cwd=state,
+                             env=b.environment)
+    except subprocess.TimeoutExpired as exc:
+        # Killed inside its transaction: the database rolls it back.
+        raise ConfigError(b.file, f"{b.key}.database", f"`{action}` did not finish within "
+                                                       f"{exc.timeout:.0f} s and was stopped; "
+                                                       "nothing was applied") from None
     try:
         report = json.loads(proc.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):

@@ -124,6 +124,23 @@ def test_engines_are_made_per_process(tmp_path):
         assert s.scalar(text("SELECT count(*) FROM t")) == 1
 
 
+def test_after_commit_callbacks_see_only_commits(tmp_path):
+    """The hook point for publishing changes: called after a commit, never after a rollback."""
+    from sqlalchemy import text
+    database = sqlite_database(tmp_path)
+    seen = []
+    database.on_commit(lambda session: seen.append(session.info.get("what")))
+    with database.session() as s:
+        s.info["what"] = "table"
+        s.execute(text("CREATE TABLE t (x INTEGER)"))
+        s.commit()
+    with database.session() as s:
+        s.info["what"] = "undone"
+        s.execute(text("INSERT INTO t VALUES (1)"))
+        s.rollback()
+    assert seen == ["table"]
+
+
 def test_sqlite_settings_and_private_files(tmp_path):
     from sqlalchemy import text
     database = sqlite_database(tmp_path)

@@ -133,7 +133,9 @@ class ColumnInfo:
             return None
         checked = _CHECKS.get(self.kind, _any)(self, value)
         if checked is _ABSENT:
-            raise self.problem(f"{type(value).__name__} is not a {self.kind} value", value, operator)
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            raise self.problem(f"{type(value).__name__} is not {article} {self.kind} value", value,
+                               operator)
         return checked
 
 

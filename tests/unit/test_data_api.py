@@ -217,7 +217,7 @@ BAD = [
     (("query", "hosts", {"name": {"regex": "x"}}), {"operator": "regex"}, "unknown operator"),
     (("query", "hosts", {"enabled": {"like": "t%"}}), {"operator": "like"}, "does not apply"),
     (("query", "hosts", {"enabled": "yes"}), {"column": "enabled", "value": "'yes'"}, "not a boolean"),
-    (("query", "hosts", {"id": "1; DROP TABLE hosts"}), {"column": "id"}, "not a integer"),
+    (("query", "hosts", {"id": "1; DROP TABLE hosts"}), {"column": "id"}, "not an integer"),
     (("query", "hosts", {"id": {"in": 5}}), {"operator": "in"}, "takes a list"),
     (("query", "hosts", {"kind": "mainframe"}), {"column": "kind"}, "not one of"),
     (("query", "hosts", {"serial": "not-a-uuid"}), {"column": "serial"}, "not a UUID"),

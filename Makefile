@@ -22,8 +22,9 @@ export ADMIN_PASSWORD ADMIN_PASSWORD_FILE
 # What the farm needs to run, and what the tests and benchmarks need on top.
 RUN_PACKAGES := lighttpd lighttpd-modules-lua python3-venv python3-dev gcc libcap-dev
 # default-jre-headless runs the Nu Html Checker (vnu.jar); nodejs (with npm) runs jayson and
-# installs both from tests/js/package-lock.json; strace counts a worker's writes.
-TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace default-jre-headless nodejs
+# installs both from tests/js/package-lock.json; strace counts a worker's writes;
+# postgresql: the data tests start a server of their own (tests/pgserver.py), never the system one.
+TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace default-jre-headless nodejs postgresql
 # The outside tools the tests run that come from npm (jayson, vnu-jar).
 TEST_JS := tests/js
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3

@@ -6,11 +6,12 @@ Everything is validated at load time; every error is a ConfigError naming file, 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .database import DatabaseSettings
 from .errors import ConfigError
 from .farm import FarmSettings, Supervision, load_farm, read_text
 from .site import AuthSettings, Backend, VirtualHost, load_virtual_host
 
-__all__ = ["AuthSettings", "ConfigError", "FarmSettings", "Supervision", "Backend", "VirtualHost",
+__all__ = ["AuthSettings", "ConfigError", "DatabaseSettings", "FarmSettings", "Supervision", "Backend", "VirtualHost",
            "Site", "Snapshot", "load_site"]
 
 

@@ -190,8 +190,10 @@ def _signal(proc: subprocess.Popen | None, sig: int) -> None:
 
 
 class Supervisor:
-    def __init__(self, farm_file: Path, site: Site, *, port: int | None, foreground: bool):
+    def __init__(self, farm_file: Path, site: Site, *, port: int | None, foreground: bool,
+                 steps=()):
         self.farm_file = farm_file
+        self.steps = tuple(steps)           # prepare_and_check's, again at every reload
         self.site = site
         self.port = port
         self.foreground = foreground
@@ -499,7 +501,7 @@ class Supervisor:
 
     def reload(self) -> dict:
         try:
-            site = prepare_and_check(self.farm_file, port=self.port)
+            site = prepare_and_check(self.farm_file, port=self.port, steps=self.steps)
         except ConfigError as exc:
             log.error("reload refused, still running the old configuration: %s", exc)
             return {"ok": False, "error": str(exc)}
@@ -546,12 +548,17 @@ class Supervisor:
                 log.warning("control connection failed: %s", exc)
 
 
-def prepare_and_check(farm_file: Path, *, port: int | None) -> Site:
+def prepare_and_check(farm_file: Path, *, port: int | None, steps=()) -> Site:
     """Everything that must hold before anything starts (or a reload applies); raises
-    ConfigError naming the problem."""
+    ConfigError naming the problem. `steps`: what the layers above the farm prepare on top,
+    each step(site) -> messages (e.g. the data layer's schema upgrades: a new release's schema
+    before anything starts); the farm does not know what they are."""
     site = load_site(farm_file)
     as_root = running_as_root()
     for warning in check_site(site, as_root=as_root, python=sys.executable, port=port):
         log.warning("%s", warning)
     prepare_directories(site, as_root)
+    for step in steps:
+        for line in step(site) or ():
+            log.info("%s", line)
     return site

@@ -8,9 +8,10 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .farm import FarmSettings, Supervision, load_farm
-from .site import AuthSettings, Backend, VirtualHost, load_virtual_host
+from .site import AuthSettings, Backend, EventSettings, TopicRule, VirtualHost, load_virtual_host
 
-__all__ = ["AuthSettings", "ConfigError", "FarmSettings", "Supervision", "Backend", "VirtualHost", "Site", "load_site"]
+__all__ = ["AuthSettings", "ConfigError", "EventSettings", "FarmSettings", "Supervision", "Backend",
+           "TopicRule", "VirtualHost", "Site", "load_site"]
 
 
 @dataclass(frozen=True)

@@ -5,9 +5,9 @@ drop, so no application code ever runs with more rights than its backend's user.
 
     python -m pycopia_www.farm.backend SPEC_JSON
 
-SPEC_JSON (written by the supervisor): ident, user, group, app, workers, max_requests, timeout,
-state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop privileges), pythonpath
-(the site's import paths, added after the drop).
+SPEC_JSON (written by the supervisor): ident, kind, user, group, app, workers, max_requests,
+timeout, state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop privileges),
+pythonpath (the site's import paths, added after the drop).
 """
 import importlib
 import json
@@ -32,12 +32,13 @@ def command(python: str, farm_file, farm: FarmSettings, b: Backend, *, listen_fd
             ready_fd: int | None, drop: bool) -> tuple[list[str], dict[str, str]]:
     """The command line and environment that start backend `b` on the inherited `listen_fd`."""
     state = str(paths.state_path(farm, b))
-    spec = {"ident": b.ident, "user": b.user, "group": b.group, "app": b.app,
+    spec = {"ident": b.ident, "kind": b.kind, "user": b.user, "group": b.group, "app": b.app,
             "workers": b.workers, "max_requests": b.max_requests, "timeout": b.timeout,
             "debug": b.debug, "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd,
             "drop": drop, "pythonpath": [str(p) for p in b.pythonpath + farm.pythonpath]}
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": state,
-           "PYCOPIA_WWW_BACKEND": b.ident, "PYCOPIA_WWW_FARM": str(farm_file), **b.environment}
+           "PYCOPIA_WWW_BACKEND": b.ident, "PYCOPIA_WWW_FARM": str(farm_file),
+           "PWWW_EVENTS_SOCKET": str(paths.publish_socket(farm, b.host)), **b.environment}
     return [python, "-m", "pycopia_www.farm.backend", json.dumps(spec)], env
 
 
@@ -88,6 +89,11 @@ def main(argv: list[str]) -> int:
     if spec["ready_fd"] is not None:
         os.write(spec["ready_fd"], b"R")
         os.close(spec["ready_fd"])
+    if spec["kind"] == "events":
+        # One process holding every stream on an event loop, not the prefork pool: `app` is the
+        # framework's events server (config.site.EVENTS_SERVER).
+        app(listener, ident, privileged=spec["drop"], log=log)
+        return 0
     from .fcgi import serve
     log.info("serving %s as uid %d with %d worker(s)", spec["app"], os.getuid(), spec["workers"])
     serve(listener, app, name=ident, workers=spec["workers"], max_requests=spec["max_requests"],

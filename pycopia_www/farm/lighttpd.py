@@ -96,7 +96,7 @@ def _vhost_body(site: Site, vhost: VirtualHost) -> list[str]:
 
 def _fastcgi(site: Site, vhost: VirtualHost, b: Backend, key: str) -> list[str]:
     common = '"check-local" => "disable"'
-    if vhost.static:
+    if vhost.static and b.kind != "events":
         # A backend may answer with X-Sendfile for files under its host's static directories
         # (lighttpd sends them); nowhere else.
         roots = ", ".join(quote(str(d) + "/") for d in vhost.static.values())
@@ -110,10 +110,16 @@ def _fastcgi(site: Site, vhost: VirtualHost, b: Backend, key: str) -> list[str]:
         # (mod_fastcgi must precede mod_scgi/mod_proxy in server.modules for this to run.)
         auth = vhost.auth_backend
         hosts = _hosts(site, auth, '"check-local" => "disable", "mode" => "authorizer"') + hosts
-    return [f"# backend {b.ident} (user {b.user})" + (f", authorized by {auth.ident}" if b.auth else ""),
-            f"fastcgi.server = ( {quote(key)} => (",
-            *("    " + h + "," for h in hosts),
-            "))"]
+    lines = [f"# backend {b.ident} (user {b.user})" + (f", authorized by {auth.ident}" if b.auth else ""),
+             f"fastcgi.server = ( {quote(key)} => (",
+             *("    " + h + "," for h in hosts),
+             "))"]
+    if b.kind == "events":
+        # Event streams never end: each event goes to the client as it comes (2: without
+        # spooling to temp files, so a client that stops reading pushes back on the events
+        # server, which drops it).
+        lines.append("server.stream-response-body = 2")
+    return lines
 
 
 def _hosts(site: Site, b: Backend, options: str) -> list[str]:

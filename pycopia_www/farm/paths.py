@@ -12,6 +12,15 @@ def socket_path(farm: FarmSettings, backend: Backend) -> Path:
     return socket_dir(farm) / f"{backend.ident}.sock"
 
 
+def publish_dir(farm: FarmSettings, host: str) -> Path:
+    """Where the events backend of virtual host `host` takes what backends publish."""
+    return farm.run_dir / "events" / host
+
+
+def publish_socket(farm: FarmSettings, host: str) -> Path:
+    return publish_dir(farm, host) / "publish.sock"
+
+
 def state_path(farm: FarmSettings, backend: Backend) -> Path:
     return farm.state_dir / backend.ident
 

@@ -17,9 +17,11 @@ from hashlib import sha256
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
+from ..events import reauthorize
 from ..web.access import route_roles, rpc_refusal, wants_json
 from ..web.response import Redirect, Response
 from .store import Session, Store
+from .streams import decide_stream
 
 log = logging.getLogger("pycopia_www.auth")
 
@@ -27,7 +29,7 @@ SESSION_COOKIE = "pwww_session"
 SECURE_SESSION_COOKIE = "__Host-pwww_session"   # over HTTPS: Secure, Path=/, no Domain
 STORE_FILE = "auth.sqlite"                      # in the auth backend's state directory
 SECRET_FILE = "secret.key"
-VARIABLES = ("REMOTE_USER", "PWWW_ROLES", "PWWW_SESSION", "PWWW_CSRF")
+VARIABLES = ("REMOTE_USER", "PWWW_ROLES", "PWWW_SESSION", "PWWW_CSRF", "PWWW_SESSION_ENDS")
 
 
 def session_cookie_name(request) -> str:
@@ -51,18 +53,20 @@ class Service:
 
     def __init__(self, settings, directory: Path = Path(".")):
         self.settings = settings
-        self.store = Store(directory / STORE_FILE)
+        # Sessions that end or change end their event streams too (docs/events.md).
+        self.store = Store(directory / STORE_FILE, on_change=reauthorize)
         self.secret = _load_secret(directory / SECRET_FILE)
 
     def csrf_token(self, session_id: str) -> str:
         mac = hmac.new(self.secret, b"csrf:" + session_id.encode(), sha256).digest()
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
-    def current(self, request) -> Session | None:
+    def current(self, request, *, touch: bool = True) -> Session | None:
         token = request.cookies.get(session_cookie_name(request))
         if not token or len(token) > 100:
             return None
-        return self.store.session(token, self.settings.idle_timeout, self.settings.max_age)
+        return self.store.session(token, self.settings.idle_timeout, self.settings.max_age,
+                                  touch=touch)
 
     def variables(self, session: Session) -> dict[str, str]:
         return {"REMOTE_USER": session.user, "PWWW_ROLES": ",".join(sorted(session.roles)),
@@ -87,6 +91,10 @@ class Authorizer:
         for name in VARIABLES:          # only this hook says who is logged in here
             environ.pop(name, None)
         svc = service(request)
+        if environ.get("FCGI_ROLE") == "AUTHORIZER":
+            target = request.urls.resolve(request_path(environ)).backend
+            if target is not None and target.kind == "events":
+                return decide_stream(request, svc, target)
         session = svc.current(request)
         if environ.get("FCGI_ROLE") == "AUTHORIZER":
             return decide(request, svc, session)

@@ -15,6 +15,7 @@ ROLES is comma-separated (may be empty). Exit 1 with the reason on stderr when i
 import sys
 from pathlib import Path
 
+from ..events import reauthorize
 from .authorizer import STORE_FILE
 from .passwords import generate_password
 from .store import Store, UserError, check_name
@@ -67,7 +68,7 @@ def run(store: Store, action: str, args: list[str]) -> str:
 
 def main(argv: list[str]) -> int:
     try:
-        out = run(Store(Path(STORE_FILE)), argv[1], argv[2:])
+        out = run(Store(Path(STORE_FILE), on_change=reauthorize), argv[1], argv[2:])
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return 1

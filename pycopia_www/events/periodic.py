@@ -1,14 +1,15 @@
 """A small timer in a backend: call a function every few seconds in exactly one of its processes.
 
     from pycopia_www.events import periodic, publish
-    periodic(1.0, lambda: publish("demo.status", status()), name="status")
+    periodic(1.0, lambda: publish("demo.status", status()), name="status", backend="ui")
 
 Call it when the backend's route module is imported (in that module, or in one it imports). The
 farm imports the route module in the backend's master before it forks the workers; each worker
-then starts a thread that waits for a lock file in the backend's state directory, so one worker
-runs the function and another takes over when that one exits (recycled, crashed, stopping).
-The master never runs it. Outside the farm (tests, scripts) nothing forks and nothing runs
-unless start() is called.
+of backend `backend` (its name in etc/backends.d) then starts a thread that waits for a lock file
+in the backend's state directory, so one worker runs the function and another takes over when
+that one exits (recycled, crashed, stopping). The master never runs it, nor does any other
+backend (every backend imports every route module, for get_url). Outside the farm (tests,
+scripts) nothing forks and nothing runs unless start() is called.
 """
 import fcntl
 import logging
@@ -26,6 +27,7 @@ class Task:
     interval: float
     function: Callable[[], object]
     name: str
+    backend: str
 
     def run(self) -> None:
         fd = os.open(f".periodic-{self.name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -48,8 +50,8 @@ _tasks: list[Task] = []
 _names: set[str] = set()
 
 
-def periodic(interval: float, function: Callable[[], object], *, name: str) -> Task:
-    """Run `function()` every `interval` seconds in one worker of this backend (see above)."""
+def periodic(interval: float, function: Callable[[], object], *, name: str, backend: str) -> Task:
+    """Run `function()` every `interval` seconds in one worker of `backend` (see above)."""
     if not interval > 0:
         raise ValueError(f"interval must be positive, not {interval!r}")
     if not name.replace("-", "").replace("_", "").isalnum():
@@ -57,14 +59,19 @@ def periodic(interval: float, function: Callable[[], object], *, name: str) -> T
     if name in _names:
         raise ValueError(f"a periodic task named {name!r} exists (imported twice?)")
     if not _tasks:
-        os.register_at_fork(after_in_child=start)
-    task = Task(float(interval), function, name)
+        os.register_at_fork(after_in_child=lambda: start())
+    task = Task(float(interval), function, name, backend)
     _tasks.append(task)
     _names.add(name)
     return task
 
 
-def start() -> None:
-    """Start every registered task's thread in this process (done by itself after a fork)."""
+def start(backend: str | None = None) -> None:
+    """Start the thread of every task of `backend` in this process; by default of the backend
+    the farm started this process for (PYCOPIA_WWW_BACKEND is "host.name"). Done by itself after
+    a fork."""
+    if backend is None:
+        backend = os.environ.get("PYCOPIA_WWW_BACKEND", "").rpartition(".")[2]
     for task in _tasks:
-        threading.Thread(target=task.run, name=f"periodic-{task.name}", daemon=True).start()
+        if task.backend == backend:
+            threading.Thread(target=task.run, name=f"periodic-{task.name}", daemon=True).start()

@@ -42,6 +42,7 @@ class Publisher:
         self._pid = 0
         self._down_until = 0.0
         self._down = False                  # said so in the log: say it again only when it was up
+        self._broken = 0                    # connections that broke (logged at 1, 10, 100, ...)
         self._lock = threading.Lock()
         self._codec = None
 
@@ -104,7 +105,9 @@ class Publisher:
         return sock
 
     def _disconnect(self, why: str) -> None:
-        log.warning("events: %s", why)
+        self._broken += 1
+        if str(self._broken).rstrip("0") == "1":
+            log.warning("events: %s%s", why, f" ({self._broken} times)" if self._broken > 1 else "")
         if self._sock is not None:
             self._sock.close()
         self._sock = None
@@ -112,7 +115,7 @@ class Publisher:
 
     def _drop(self, why: str) -> bool:
         self.dropped += 1
-        if why and self.dropped in (1, 10, 100, 1000, 10000):
+        if why and str(self.dropped).rstrip("0") == "1":
             log.warning("events: dropped an event (%d so far): %s", self.dropped, why)
         return False
 

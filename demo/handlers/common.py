@@ -5,11 +5,12 @@ import pwd
 from pycopia_www.markup import XHTMLDocument
 
 
-def page(title: str, backend: str, request=None):
+def page(title: str, backend: str, request=None, *, kind=XHTMLDocument):
     """A document with the site's stylesheet, a heading and a line saying who built it; with the
-    request of a logged-in user, also who that is and buttons to log out.
+    request of a logged-in user, also who that is and buttons to log out. `kind`: the document
+    type (HTML5Document for a page with live elements: data-topic is no XHTML 1.0 attribute).
     Returns (document, content container)."""
-    doc = XHTMLDocument(title, stylesheets=["/media/site.css"])
+    doc = kind(title, stylesheets=["/media/site.css"])
     content = doc.add_section("content")
     content.add_heading(1, title)
     p = content.add_paragraph("Served by backend ", class_="served-by")

@@ -140,3 +140,9 @@ def test_one_events_backend_per_virtual_host(tmp_path):
     e = error(tmp_path, HOST + second)
     assert e.key == "backend[3].kind" and "one events backend" in e.problem
 
+
+
+def test_the_demo_site_declares_its_topics():
+    site = load_site(Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml")
+    events = site.vhosts[-1].events_backend
+    assert events is not None and events.events.roles_to_read("demo.status") == frozenset()

@@ -13,7 +13,7 @@ from handlers.sys.api import SystemInfo
 
 MAX_SLEEP = 5.0
 SETTINGS = Path("settings.json")    # in this backend's private state directory (its working directory)
-DEFAULT_SETTINGS = {"site_name": "pycopia-www appliance", "refresh_seconds": 5, "motd": ""}
+DEFAULT_SETTINGS = {"site_name": "pycopia-www appliance", "refresh_seconds": 1, "motd": ""}
 
 
 @register_type
@@ -95,7 +95,8 @@ class Demo:
         return {"type": type(value).__qualname__, "repr": repr(value)}
 
     def status(self) -> dict:
-        """The live status panel: the system's status plus the worker that answered."""
+        """The system's status plus the worker that answered (the home page's panel is pushed
+        instead: handlers/ui/live.py)."""
         return system_status()
 
     def settings(self) -> dict:

@@ -4,8 +4,12 @@ from pathlib import Path
 
 from pycopia_www.web.response import Redirect
 
+from pycopia_www.events import publish
+from pycopia_www.markup import HTML5Document
+
 from handlers.common import page
-from handlers.ui.api import load_settings, store_settings, system_status
+from handlers.ui.api import load_settings, store_settings
+from handlers.ui.live import TOPIC, status_fields
 
 NOTES = Path("notes.json")      # in this backend's private state directory (its working directory)
 MAX_NOTES = 50
@@ -13,7 +17,7 @@ MAX_NOTES = 50
 
 def home(request):
     settings = load_settings()
-    doc, content = page(settings["site_name"], "ui")
+    doc, content = page(settings["site_name"], "ui", kind=HTML5Document)   # data-topic: HTML5
     if settings["motd"]:
         content.add_paragraph(settings["motd"], id="motd")
     content.add_heading(2, "Around the farm")
@@ -30,6 +34,7 @@ def home(request):
         item.add_text(f": {why}")
     content.add_paragraph().add_anchor("/media/README.txt", "A static file, served by lighttpd")
     _status_panel(content)
+    doc.add_script("/pwww/live.js", in_body=True)       # keeps the data-topic elements live
     failing = content.add_section("failing")
     failing.add_heading(2, "A call that fails")
     p = failing.add_paragraph("The proxy method fail() raises ValueError; the page shows the rejection. ")
@@ -41,35 +46,19 @@ def home(request):
 
 
 def _status_panel(content):
-    """The live status, filled in here and refreshed by js/demo.js through /api/demo."""
-    s = system_status()
+    """The live status: filled in here, then pushed (handlers/ui/live.py publishes it every
+    second; each element names its topic and field, and /pwww/live.js updates it)."""
+    s = status_fields()
     panel = content.add_section("status")
     panel.add_heading(2, "Live status")
     dl = panel.add_element("dl")
-    for key, term, text in [
-        ("hostname", "Host name", s["hostname"]),
-        ("uptime", "Up for", format_duration(s["uptime"])),
-        ("load", "Load", " ".join(f"{x:.2f}" for x in s["load"])),
-        ("memory", "Memory available", f"{format_bytes(s['memory_available'])} of {format_bytes(s['memory_total'])}"),
-        ("processes", "Processes", s["processes"]),
-        ("worker", "Answered by worker", s["worker"]),
-    ]:
+    for key, term in [("hostname", "Host name"), ("uptime", "Up for"), ("load", "Load"),
+                      ("memory", "Memory available"), ("processes", "Processes"),
+                      ("publisher", "Published by process")]:
         dl.add_term(term)
-        dl.add_definition(str(text), id=f"status-{key}")
+        dl.add_definition(s[key], id=f"status-{key}", data_topic=TOPIC, data_field=key)
     p = panel.add_paragraph("Updated: ")
-    p.add_span("when the page was built", id="status-updated")
-    panel.add_paragraph(id="status-error", class_="error")
-
-
-# The same formats as js/demo.js, so a refresh changes only what changed.
-def format_duration(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
-    return f"{days} d {hours} h {minutes:02d} min" if days else f"{hours} h {minutes:02d} min"
-
-
-def format_bytes(n: int) -> str:
-    return f"{n / 2**30:.1f} GiB"
+    p.add_span("when the page was built", id="status-updated", data_topic=TOPIC, data_field="updated")
 
 
 class Settings:
@@ -82,7 +71,7 @@ class Settings:
                                 errors=errors or {}, id="settings-form")
         fs = form.add_fieldset("Site")
         fs.add_textinput("site_name", "Site name")
-        fs.add_number("refresh_seconds", "Refresh the status every (seconds)", min=1, max=3600)
+        fs.add_number("refresh_seconds", "Publish the status every (seconds)", min=1, max=3600)
         fs.add_textarea("motd", "Message of the day", rows=3)
         form.add_submit("Save")
         saved = "saved" in request.query and not errors
@@ -113,16 +102,19 @@ def _load() -> list[str]:
 
 
 class Notes:
-    """GET shows the notes and a form; POST adds one and redirects back (no resubmit on reload)."""
+    """GET shows the notes and a form; POST adds one and redirects back (no resubmit on reload).
+    Every page showing the notes gets a new one at once: POST publishes it (notes.added), and
+    js/demo.js adds it to the list."""
 
     def get(self, request, errors=None):
         doc, content = page("Notes", "ui")
-        content.add_list(_load(), empty="No notes yet.")
+        content.add_list(_load(), empty="No notes yet.", id="notes")
         form = content.add_form(action=request.get_url("notes"), errors=errors or {})
         fs = form.add_fieldset("New note")
         fs.add_textinput("text", "Note")
         form.add_submit("Add")
         content.add_paragraph().add_anchor(request.get_url("home"), "Home")
+        doc.add_script("/js/demo-start.js", in_body=True)   # imports js/demo.js
         return doc
 
     def post(self, request):
@@ -131,6 +123,7 @@ class Notes:
             return self.get(request, errors={"text": "Write 1 to 200 characters."})
         notes = (_load() + [text])[-MAX_NOTES:]
         NOTES.write_text(json.dumps(notes))
+        publish("notes.added", {"text": text})
         return Redirect(request.get_url("notes"), 303)
 
 

@@ -105,6 +105,10 @@ class Hub:
         if stream.user:
             _discard(self._by_user, stream.user, stream)
 
+    def crowd(self, client: str, session: str | None) -> list:
+        """The streams counted against this client address or this session."""
+        return [s for s in self.streams if s.client == client or (session and s.session == session)]
+
     def of_user(self, user: str, session: str | None = None) -> list:
         """The streams of `user`: of one session, or of all of them."""
         return [s for s in self._by_user.get(user, ()) if session is None or s.session == session]

@@ -26,6 +26,10 @@ from .hub import Hub
 from .intake import Intake, Permissions, open_socket
 
 STATS_EVERY = 60.0          # seconds between two summary lines in the log (when anything changed)
+# lighttpd notices that a client has gone (a closed tab, a reload) only when it writes to it.
+# Before a stream is refused for its client's or session's count, the counted streams are
+# written to, and the count is taken again this much later.
+RECOUNT_AFTER = 0.3
 DRAIN = 2.0                 # seconds a stopping server gives its streams to flush their last bytes
 
 
@@ -59,7 +63,17 @@ class EventsServer:
             req = requests.parse(params, self.settings)
         except requests.Refused as refused:
             return self._refuse(conn, refused.status, refused.reason)
+        self._admit(conn, req)
+
+    def _admit(self, conn: Connection, req: requests.StreamRequest, recounted: bool = False) -> None:
+        if conn.done:
+            return                          # lighttpd gave up meanwhile
         if refusal := self.hub.refusal(req.client, req.session):
+            if refusal[0] == 429 and not recounted:
+                for stream in self.hub.crowd(req.client, req.session):
+                    stream.send(sse.HEARTBEAT)
+                self.loop.call_later(RECOUNT_AFTER, self._admit, conn, req, True)
+                return
             return self._refuse(conn, *refusal)
         conn.subscriptions, conn.client = req.subscriptions, req.client
         conn.user, conn.session = req.user, req.session
@@ -101,9 +115,9 @@ class EventsServer:
                 "refused_streams": self.refused_streams,
                 "refused_publish": self.intake.refused if self.intake else 0}
 
-    def log_stats(self, again: bool = True) -> None:
+    def log_stats(self, again: bool = True, force: bool = False) -> None:
         now = self.stats()
-        if now != self._last_stats:
+        if force or now != self._last_stats:
             self.log.info("events: %s", " ".join(f"{k}={v}" for k, v in now.items()))
             self._last_stats = now
         if again:
@@ -155,7 +169,7 @@ async def _main(loop, listener, site: Site, backend: Backend, privileged: bool, 
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    loop.add_signal_handler(signal.SIGUSR1, server.log_stats, False)
+    loop.add_signal_handler(signal.SIGUSR1, server.log_stats, False, True)    # on demand
     loop.call_later(server.settings.heartbeat, server.heartbeat)
     loop.call_later(STATS_EVERY, server.log_stats)
     log.info("events server up: %d topic rule(s), publish socket %s", len(server.settings.topics),

@@ -146,3 +146,13 @@ def test_a_forged_future_id_replays_nothing():
     h = hub()
     h.publish("net.eth0", "1")
     assert h.backlog(("net.*",), ("0badcafe", 999)) == b""
+
+
+def test_the_crowd_of_a_client_or_session_is_what_its_limits_count():
+    h = hub()
+    mine, same_session, other = Stream("net.*", session="s1"), \
+        Stream("net.*", client="10.9.9.9", session="s1"), Stream("net.*", client="10.0.0.2")
+    for s in (mine, same_session, other):
+        h.add(s)
+    assert set(h.crowd("10.0.0.1", "s1")) == {mine, same_session}
+    assert h.crowd("10.0.0.1", None) == [mine]

@@ -31,6 +31,11 @@ def farm_conf(site: Site, *, port: int | None = None, as_root: bool) -> str:
         f"server.errorlog = {quote(logs / 'error.log')}",
         f"accesslog.filename = {quote(logs / 'access.log')}",
     ]
+    streams = sum(b.events.max_streams for b in site.local_backends if b.kind == "events")
+    if streams:
+        # Each event stream holds a client connection and a backend connection open for good.
+        lines += [f"server.max-fds = {max(4096, 2 * streams + 1024)}",
+                  f"server.max-connections = {streams + 1024}"]
     if as_root:
         lines += [f"server.username = {quote(farm.frontend_user)}",
                   f"server.groupname = {quote(frontend_group(site))}"]

@@ -134,4 +134,6 @@ def test_an_events_backends_responses_are_streamed(site, tmp_path):
     block = block[:block.index("}")]
     assert "server.stream-response-body = 2" in block and "x-sendfile" not in block
     assert text.count("server.stream-response-body") == 1        # the other backends buffer
+    farm = lighttpd.farm_conf(site, as_root=False)
+    assert "server.max-fds = 9216" in farm and "server.max-connections = 5120" in farm
     check_lighttpd_config(site, port=None, as_root=os.geteuid() == 0)

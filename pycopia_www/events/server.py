@@ -83,9 +83,7 @@ class EventsServer:
         conn.timer = self.loop.call_later(max(wait, 1.0), conn.end)
 
     def _refuse(self, conn: Connection, status: int, reason: str) -> None:
-        self.refused_streams += 1
-        if status in (429, 503):
-            self.log.info("refused a stream with %d: %s", status, reason)
+        self.refused_streams += 1           # counted in the stats line; lighttpd logs each
         conn.refuse(status, reason)
 
     def closed(self, conn: Connection) -> None:

@@ -294,3 +294,16 @@ def test_an_events_backend_that_does_not_read_makes_publishers_drop_not_wait(far
     with stream(farm, "topic=net.busy2") as s:
         publish(farm, "net.busy2", 1)
         assert s.next()["data"]["value"] == 1
+
+
+def test_a_reload_replaces_the_events_server_and_clients_come_back(farm):
+    with stream(farm, "topic=net.reload") as s:
+        publish(farm, "net.reload", 1)
+        last = s.next()["id"]
+        farm.ctl("reload")
+        assert s.ends(within=30)                  # the old server ends its streams
+    wait_for(lambda: farm.status()["backends"]["main.events"]["state"] == "running", within=30)
+    with stream(farm, "topic=net.reload", headers={"Last-Event-ID": last}) as s:
+        assert s.next() == {"event": "pwww-missed", "data": ["net.reload"]}   # a new epoch
+        wait_for(lambda: publish(farm, "net.reload", 2)["sent"] == 1)
+        assert s.next()["data"]["value"] == 2

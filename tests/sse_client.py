@@ -26,10 +26,12 @@ class EventStream:
         lines = head.decode("latin-1").split("\r\n")
         self.status = int(lines[0].split()[1])
         self.headers = {k.lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
-        if self.status != 200:
+        self.body = b""
+        if self.status != 200:              # a refusal: read it whole, the connection is done
             while self._more():
                 pass
-        self.body = self.buffer if self.status != 200 else b""
+            self.body = self.buffer
+            self.sock.close()
 
     def _more(self) -> bool:
         try:

@@ -8,6 +8,8 @@ events backend's configuration (the events server checks them again). Unlike a p
   time): the events server ends the stream then, and the client comes back to be asked again;
 - refusals are plain 401 and 403: an EventSource cannot follow a redirect to the login page.
 """
+import math
+
 from ..events.requests import Refused, needed_roles, subscriptions
 from ..web.response import Response
 
@@ -25,5 +27,6 @@ def decide_stream(request, service, backend):
         return Response("Your roles do not allow these topics.\n", 403)
     settings = service.settings
     ends = min(session.last_seen + settings.idle_timeout, session.created + settings.max_age)
-    variables = {**service.variables(session), "PWWW_SESSION_ENDS": f"{ends:.0f}"}
+    # Rounded up: a stream that ended a moment early would reconnect into a session still alive.
+    variables = {**service.variables(session), "PWWW_SESSION_ENDS": str(math.ceil(ends))}
     return Response("", 200, [(f"Variable-{k}", v) for k, v in variables.items()])

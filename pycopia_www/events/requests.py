@@ -55,10 +55,12 @@ def needed_roles(settings: EventSettings, subs) -> frozenset[str]:
     return frozenset().union(*(settings.roles_to_read(s) or () for s in subs))
 
 
-def parse(params: dict[str, str], settings: EventSettings) -> StreamRequest:
+def parse(params: dict[str, str], settings: EventSettings, *, at_prefix: bool = True) -> StreamRequest:
+    """`at_prefix`: the backend owns a prefix, and the stream is at the prefix itself (a
+    backend with `match` gets whatever its regex let through)."""
     if params.get("REQUEST_METHOD") != "GET":
         raise Refused(405, "event streams are read with GET")
-    if params.get("PATH_INFO", "") not in ("", "/"):
+    if at_prefix and params.get("PATH_INFO", "") not in ("", "/"):
         raise Refused(404, "no such stream")
     query = params.get("QUERY_STRING", "")
     subs = subscriptions(query)

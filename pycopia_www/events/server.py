@@ -39,6 +39,7 @@ class EventsServer:
         self.loop = loop
         self.log = log
         self.settings = backend.events
+        self.at_prefix = backend.prefix is not None
         self.hub = Hub(self.settings)
         vhost = next(v for v in site.vhosts if v.name == backend.host)
         uid_of = (lambda user: pwd.getpwnam(user).pw_uid) if privileged else (lambda user: os.getuid())
@@ -60,7 +61,7 @@ class EventsServer:
 
     def opened(self, conn: Connection, params: dict[str, str]) -> None:
         try:
-            req = requests.parse(params, self.settings)
+            req = requests.parse(params, self.settings, at_prefix=self.at_prefix)
         except requests.Refused as refused:
             return self._refuse(conn, refused.status, refused.reason)
         self._admit(conn, req)

@@ -59,6 +59,12 @@ def test_refusals(p, status):
     assert refused(p)[0] == status
 
 
+def test_a_match_backend_takes_the_paths_its_regex_let_through():
+    p = params("topic=net.a", PATH_INFO="/live/events")
+    assert refused(p)[0] == 404
+    assert parse(p, SETTINGS, at_prefix=False).subscriptions == ("net.a",)
+
+
 def test_a_stream_ends_with_its_session_or_after_max_stream_age():
     r = parse(params("topic=net.a", PWWW_SESSION_ENDS="1000100"), SETTINGS)
     assert deadline(r, SETTINGS, now=1000000) == 1000100

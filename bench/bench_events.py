@@ -10,7 +10,8 @@ each event arrives. Printed per N:
 
 delivered: events received over events published times N (publishes that were dropped count as
 not delivered); the latencies are from publish() to the client's read, over every delivery;
-events_pss_mb: the events backend's proportional set size with all N streams open.
+events_pss_mb: the events backend's proportional set size with all N streams open. A second line
+says how much CPU time each event cost the events backend, lighttpd and the clients.
 
     .venv-bench/bin/python bench/bench_events.py [--subscribers 100,1000] [--rate R] [--seconds S]
 """
@@ -88,6 +89,13 @@ def ctl(farm: Path, *args: str) -> subprocess.CompletedProcess:
     return proc
 
 
+def cpu_seconds(pid: int) -> float:
+    """user + system time of a process so far."""
+    with open(f"/proc/{pid}/stat", "rb") as f:
+        fields = f.read().rsplit(b")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def pss_mb(pid: int) -> float:
     with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
@@ -133,7 +141,7 @@ class Subscriber(asyncio.Protocol):
             self.ready.set_result(False)
 
 
-async def run_round(port: int, publish_socket: str, events_pid: int, subscribers: int,
+async def run_round(port: int, publish_socket: str, pids: dict[str, int], subscribers: int,
                     rate: float, seconds: float) -> dict:
     loop = asyncio.get_running_loop()
     request = (f"GET /events?topic={TOPIC} HTTP/1.0\r\nHost: localhost\r\n"
@@ -152,6 +160,8 @@ async def run_round(port: int, publish_socket: str, events_pid: int, subscribers
         if not all(await asyncio.gather(*batch)):
             raise SystemExit("a subscriber was refused")
     count = int(rate * seconds)
+    cpu = {name: cpu_seconds(pid) for name, pid in pids.items()}
+    clients_cpu = time.process_time()
     publisher = await asyncio.create_subprocess_exec(
         sys.executable, "-c", PUBLISHER, publish_socket, str(rate), str(count),
         stdout=asyncio.subprocess.PIPE, cwd=REPO)
@@ -160,7 +170,9 @@ async def run_round(port: int, publish_socket: str, events_pid: int, subscribers
     deadline = loop.time() + 10
     while sum(c.received for c in clients) < stats["sent"] * subscribers and loop.time() < deadline:
         await asyncio.sleep(0.05)
-    pss = pss_mb(events_pid)
+    cpu = {name: cpu_seconds(pid) - cpu[name] for name, pid in pids.items()}
+    cpu["clients"] = time.process_time() - clients_cpu
+    pss = pss_mb(pids["events"])
     for transport in transports:
         transport.close()
     latencies.sort()
@@ -170,7 +182,7 @@ async def run_round(port: int, publish_socket: str, events_pid: int, subscribers
         return latencies[min(received - 1, int(p * received))] * 1000 if received else float("nan")
     return {"subscribers": subscribers, "delivered": received / (count * subscribers),
             "p50_ms": percentile(0.50), "p99_ms": percentile(0.99), "events_pss_mb": pss,
-            "dropped_by_publisher": stats["dropped"]}
+            "dropped_by_publisher": stats["dropped"], "cpu": cpu, "events": count}
 
 
 def main() -> int:
@@ -186,13 +198,16 @@ def main() -> int:
         ctl(farm, "setup")
         ctl(farm, "start")
         status = json.loads(ctl(farm, "status", "--json").stdout)
-        events_pid = status["backends"]["bench.events"]["pid"]
+        pids = {"events": status["backends"]["bench.events"]["pid"],
+                "lighttpd": status["lighttpd"]["pid"]}
         publish_socket = str(root / "var" / "run" / "events" / "bench" / "publish.sock")
         for n in (int(x) for x in args.subscribers.split(",")):
-            r = asyncio.run(run_round(port, publish_socket, events_pid, n, args.rate, args.seconds))
+            r = asyncio.run(run_round(port, publish_socket, pids, n, args.rate, args.seconds))
             print(f"bench events: subscribers={r['subscribers']} delivered={r['delivered']:.4f} "
                   f"p50_ms={r['p50_ms']:.1f} p99_ms={r['p99_ms']:.1f} "
                   f"events_pss_mb={r['events_pss_mb']:.1f}", flush=True)
+            per_event = " ".join(f"{k}={v / r['events'] * 1000:.1f}" for k, v in r["cpu"].items())
+            print(f"  CPU ms per event: {per_event}")
             if r["dropped_by_publisher"]:
                 print(f"  (the publisher dropped {r['dropped_by_publisher']} event(s))")
             time.sleep(1)       # the closed streams leave the events server before the next round

@@ -2,6 +2,7 @@
 #   make run    set everything up and serve the demo site in the foreground (PORT=8080)
 #   make test   set everything up and run the whole test suite
 #   make bench  run the benchmarks against their peers and print ratios
+#   make screenshots  regenerate docs/screenshots/ from the demo (as root)
 SHELL := /bin/bash
 PORT ?= 8080
 # The site `make run` serves: the demo (demo/etc/farm.toml and demo/etc/backends.d).
@@ -10,16 +11,20 @@ FARM := $(CURDIR)/$(SITE)/etc/farm.toml
 PYTHON := /usr/bin/python3
 VENV := .venv
 BIN := $(VENV)/bin
-# `make run ADMIN_PASSWORD=...` (or in the environment): the first admin's password; without it
-# `websitectl setup` generates one and prints it once.
-export ADMIN_PASSWORD
+# The first admin's password: ADMIN_PASSWORD_FILE=path (its first line) or ADMIN_PASSWORD in the
+# environment; without either `websitectl setup` generates one and prints it once. Never on make's
+# command line, where every local user can read it (ps).
+ifeq ($(origin ADMIN_PASSWORD),command line)
+$(error do not put ADMIN_PASSWORD on the command line (ps shows it to everyone): use ADMIN_PASSWORD_FILE=path make run, or export it)
+endif
+export ADMIN_PASSWORD ADMIN_PASSWORD_FILE
 
 # What the farm needs to run, and what the tests and benchmarks need on top.
-RUN_PACKAGES := lighttpd python3-venv python3-dev gcc libcap-dev
-TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps
+RUN_PACKAGES := lighttpd lighttpd-modules-lua python3-venv python3-dev gcc libcap-dev
+TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
 
-.PHONY: run test bench setup install clean
+.PHONY: run test bench setup install clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@scripts/system-packages $(RUN_PACKAGES)
@@ -38,6 +43,10 @@ run: setup
 test: install
 	@scripts/system-packages $(TEST_PACKAGES)
 	$(BIN)/python -m pytest
+
+screenshots: install
+	@scripts/system-packages $(TEST_PACKAGES)
+	$(BIN)/python scripts/screenshots
 
 # The benchmark peers live in their own venv so they never leak into the farm's.
 .venv-bench/.installed: pyproject.toml

@@ -111,13 +111,16 @@ fastcgi.server = (
 
 FARM_MAIN = """
 import socket, sys
-sys.path.insert(0, sys.argv[2])
+sys.path[:0] = [sys.argv[2], sys.argv[5]]
 from hello_app import app
 from pycopia_www.farm.fcgi import serve
+from pycopia_www.farm.fcgi.records import RecordIO
+if sys.argv[4] == "flup":
+    from flupio import FlupRecordIO as RecordIO     # the reference record I/O (tests/flupio.py)
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 sock.bind(sys.argv[1])
 sock.listen(1024)
-serve(sock, app, name="bench", workers=int(sys.argv[3]))
+serve(sock, app, name="bench", workers=int(sys.argv[3]), record_io=RecordIO)
 """
 
 FLUP_FORK_MAIN = """
@@ -131,9 +134,8 @@ WSGIServer(app, bindAddress=sys.argv[1], minSpare=n, maxSpare=n, maxChildren=n).
 
 
 def backend_farm(tmp, log, record_io="lean", sockname="farm.sock"):
-    env = dict(os.environ, PWWW_FCGI_RECORD_IO=record_io)
-    return start([sys.executable, "-c", FARM_MAIN, f"{tmp}/{sockname}", str(HERE), str(WORKERS)],
-                 log, env=env, cwd=REPO)
+    return start([sys.executable, "-c", FARM_MAIN, f"{tmp}/{sockname}", str(HERE), str(WORKERS),
+                  record_io, str(REPO / "tests")], log, cwd=REPO)
 
 
 def backend_uwsgi(tmp, log):

@@ -7,6 +7,7 @@ import grp
 import logging
 import os
 import pwd
+import subprocess
 from dataclasses import dataclass
 
 import prctl
@@ -32,12 +33,6 @@ class Credentials:
         gid = grp.getgrnam(group).gr_gid if group else pw.pw_gid
         groups = tuple(sorted(set(os.getgrouplist(user, gid))))
         return cls(user, pw.pw_uid, gid, groups, pw.pw_dir)
-
-    @classmethod
-    def current(cls) -> "Credentials":
-        uid = os.getuid()
-        pw = pwd.getpwuid(uid)
-        return cls(pw.pw_name, uid, os.getgid(), tuple(sorted(set(os.getgroups()))), pw.pw_dir)
 
 
 def running_as_root() -> bool:
@@ -71,7 +66,34 @@ def verify_dropped(creds: Credentials) -> None:
         raise PrivilegeError("root could be regained after dropping privileges")
 
 
-def set_process_name(name: str) -> None:
-    """Shown by ps and top, so an operator sees which backend a process belongs to."""
-    prctl.set_name(name[:15])
+def spawn_as(creds: Credentials | None, argv, *, child_setup=None, **popen) -> subprocess.Popen:
+    """Start argv as `creds`, exactly as a backend drops (its groups from the group database,
+    the gid, the uid with the saved ids, the regain test, no-new-privs), in the child before
+    exec; None: as we are, with no-new-privs. The one way the farm runs anything as another user:
+    the app check, `websitectl user/urls/url/db`, and run-as. `child_setup` runs in the child
+    after the drop. Single-threaded callers only (it forks with a preexec function)."""
+    def become():
+        if creds is None:
+            prctl.set_no_new_privs(1)
+        else:
+            drop_to(creds)
+        if child_setup is not None:
+            child_setup()
+
+    popen.setdefault("close_fds", True)
+    return subprocess.Popen(argv, preexec_fn=become, **popen)
+
+
+def set_process_name(name: str, short: str | None = None) -> None:
+    """Shown by ps and top, so an operator sees which backend a process belongs to: `name` is the
+    full title (ps -f, ps aux), `short` the command name that ps -e and top show, which the
+    kernel cuts to 15 bytes (default: the start of `name`)."""
+    prctl.set_name((short or name)[:15])
     prctl.set_proctitle(name)
+
+
+def backend_short_name(ident: str) -> str:
+    """"ui@appliance" for backend ui of virtual host appliance (ident "appliance.ui"): the name
+    first, so that cutting to 15 bytes keeps what tells backends apart."""
+    host, _, name = ident.rpartition(".")
+    return f"{name}@{host}"[:15] if host else name[:15]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import prctl
 
-from .privileges import Credentials, drop_to
+from .privileges import Credentials, spawn_as
 
 CLEAN_PATH = "/usr/local/bin:/usr/bin:/bin"
 MiB = 1 << 20
@@ -131,16 +131,15 @@ def run_as(username: str, argv, *, timeout: float = 10.0, max_output: int = MiB,
     if isinstance(input, str):
         input = input.encode()
 
-    def become_user():          # in the child, after fork, before exec
-        drop_to(creds)          # also proves root cannot come back, and sets no-new-privs
-        prctl.set_pdeathsig(signal.SIGKILL)     # the backend worker dies: so does the command
-        os.chdir(creds.home)    # as the user: a home they cannot enter is an error
+    def as_user():              # in the child, after the drop (which also proves root cannot
+        prctl.set_pdeathsig(signal.SIGKILL)     # come back): the backend worker dies, so does
+        os.chdir(creds.home)    # the command; a home the user cannot enter is an error
 
     try:
-        proc = subprocess.Popen(
-            argv, executable=path, env=clean_environment(creds), preexec_fn=become_user,
+        proc = spawn_as(
+            creds, argv, child_setup=as_user, executable=path, env=clean_environment(creds),
             stdin=subprocess.DEVNULL if input is None else subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, close_fds=True,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             process_group=0, umask=0o022, cwd="/")
     except subprocess.SubprocessError as exc:
         raise RunAsRefused(f"could not become {username!r}: {exc}") from None

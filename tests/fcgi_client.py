@@ -351,11 +351,11 @@ class Server:
         else:
             self.path = listen.getsockname()
             where, pass_fds = f"fd:{listen.fileno()}", (listen.fileno(),)
-        env = dict(os.environ, PWWW_FCGI_RECORD_IO=record_io,
-                   PYTHONPATH=os.pathsep.join([str(REPO), str(HERE / "unit"),
-                                               os.environ.get("PYTHONPATH", "")]))
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO), str(HERE), str(HERE / "unit"),
+                                                           os.environ.get("PYTHONPATH", "")]))
         self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([sys.executable, __file__, where, app, json.dumps(options)],
+        self.proc = subprocess.Popen([sys.executable, __file__, where, app, record_io,
+                                      json.dumps(options)],
                                      stdout=self.log, stderr=subprocess.STDOUT, env=env,
                                      pass_fds=pass_fds, start_new_session=True)
         self.pid = self.proc.pid
@@ -407,10 +407,11 @@ def module_server(request, tmp_path_factory, **options):
     assert srv.stop() == 0, srv.output()
 
 
-def _main(where, target, options):
+def _main(where, target, record_io, options):
     import importlib
     import logging
     from pycopia_www.farm.fcgi import serve
+    from pycopia_www.farm.fcgi.records import RecordIO
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(process)d %(levelname)s %(message)s")
     module, _, attr = target.partition(":")
@@ -421,7 +422,9 @@ def _main(where, target, options):
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         sock.bind(where)
         sock.listen(16)
-    serve(sock, app, name="test", **json.loads(options))
+    if record_io == "flup":
+        from flupio import FlupRecordIO as RecordIO
+    serve(sock, app, name="test", record_io=RecordIO, **json.loads(options))
     print("serve returned", flush=True)
 
 

@@ -1,5 +1,5 @@
 """User administration on the store, run as the auth backend's user in its state directory by
-`websitectl user ...` and `websitectl setup` (see pycopia_www/farm/users.py), so that the store
+`websitectl user ...` and `websitectl setup` (see pycopia_www/ctl/user.py), so that the store
 stays that user's file and root never opens it.
 
     python -m pycopia_www.auth.usercmd add NAME ROLES      password on stdin

@@ -59,14 +59,23 @@ def _positive(value) -> str | None:
     return None if value > 0 else "must be greater than 0"
 
 
-def load_farm(file: Path) -> FarmSettings:
-    """Relative paths in the file are relative to the site root, the parent of etc/."""
-    root = file.resolve().parent.parent
+def read_text(file: Path) -> str:
+    """A configuration file's text; a missing or undecodable file is a ConfigError."""
     try:
-        data = tomllib.loads(file.read_text(encoding="utf-8"))
+        return file.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(file, "", "file not found") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except UnicodeDecodeError as exc:
+        raise ConfigError(file, "", f"not valid TOML: {exc}") from None
+
+
+def load_farm(file: Path, text: str | None = None) -> FarmSettings:
+    """Relative paths in the file are relative to the site root, the parent of etc/.
+    `text`: the file's contents as read earlier (see config.Snapshot), instead of reading it."""
+    root = file.resolve().parent.parent
+    try:
+        data = tomllib.loads(read_text(file) if text is None else text)
+    except tomllib.TOMLDecodeError as exc:
         raise ConfigError(file, "", f"not valid TOML: {exc}") from None
     f = Fields(data, file)
 

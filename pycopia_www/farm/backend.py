@@ -3,11 +3,13 @@
 Runs as root only until it has dropped privileges; the application module is imported after the
 drop, so no application code ever runs with more rights than its backend's user.
 
-    python -m pycopia_www.farm.backend SPEC_JSON
+    python -I -m pycopia_www.farm.backend SPEC_FD
 
-SPEC_JSON (written by the supervisor): ident, kind, user, group, app, workers, max_requests,
-timeout, state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop privileges),
-pythonpath (the site's import paths, added after the drop).
+SPEC_FD is an inherited file (a memfd written by the supervisor) holding one JSON object:
+ident, user, group, workers, max_requests, timeout, state_dir, debug, listen_fd, ready_fd
+(optional), drop (whether to drop privileges), entry (the dotted path of the function that makes
+the WSGI application), and snapshot: the site's configuration as the supervisor validated it. The
+backend builds its site from that snapshot, never from the files as they are now.
 """
 import importlib
 import json
@@ -19,47 +21,51 @@ import sys
 
 import prctl
 
-from ..config import Backend, FarmSettings
+from ..config import Backend, Site, Snapshot, load_site
 from . import paths
-from ..privileges import Credentials, PrivilegeError, drop_to, set_process_name
+from ..privileges import Credentials, PrivilegeError, backend_short_name, drop_to, set_process_name
 
 EXIT_CONFIG = 78        # EX_CONFIG: the backend cannot run as configured
+# The function that makes a backend's WSGI callable from (site, backend): the web layer's loader.
+# The farm names it and never imports it before the privilege drop.
+ENTRY = "pycopia_www.web.loader:load"
 
 log = logging.getLogger("pycopia_www.backend")
 
 
-def command(python: str, farm_file, farm: FarmSettings, b: Backend, *, listen_fd: int,
-            ready_fd: int | None, drop: bool) -> tuple[list[str], dict[str, str]]:
-    """The command line and environment that start backend `b` on the inherited `listen_fd`."""
-    state = str(paths.state_path(farm, b))
-    spec = {"ident": b.ident, "kind": b.kind, "user": b.user, "group": b.group, "app": b.app,
-            "workers": b.workers, "max_requests": b.max_requests, "timeout": b.timeout,
-            "debug": b.debug, "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd,
-            "drop": drop, "pythonpath": [str(p) for p in b.pythonpath + farm.pythonpath]}
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": state,
-           "PYCOPIA_WWW_BACKEND": b.ident, "PYCOPIA_WWW_FARM": str(farm_file),
-           "PWWW_EVENTS_SOCKET": str(paths.publish_socket(farm, b.host)), **b.environment}
-    return [python, "-m", "pycopia_www.farm.backend", json.dumps(spec)], env
+def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: int | None,
+            drop: bool) -> tuple[list[str], dict[str, str], int]:
+    """The command line, environment and spec file descriptor (to pass, then close) that start
+    backend `b` on the inherited `listen_fd`."""
+    state = str(paths.state_path(site.farm, b))
+    spec = {"ident": b.ident, "user": b.user, "group": b.group, "workers": b.workers,
+            "max_requests": b.max_requests, "timeout": b.timeout, "debug": b.debug,
+            "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd, "drop": drop,
+            "entry": ENTRY, "snapshot": site.snapshot.to_json()}
+    spec_fd = os.memfd_create("pwww-spec", 0)
+    os.write(spec_fd, json.dumps(spec).encode())
+    os.lseek(spec_fd, 0, os.SEEK_SET)
+    # The interpreter starts as root: isolated (-I: no PYTHON* variables, no user site-packages,
+    # no current directory on sys.path) and with a HOME the backend's user cannot write. HOME and
+    # the configured environment are set after the privilege drop (main).
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/",
+           "PYCOPIA_WWW_BACKEND": b.ident,
+           "PWWW_EVENTS_SOCKET": str(paths.publish_socket(site.farm, b.host))}
+    return [python, "-I", "-m", "pycopia_www.farm.backend", str(spec_fd)], env, spec_fd
 
 
-def load_app(target: str):
-    """`pkg.module:attr`; or `pkg.module` holding a route table (`routes`: the framework's own
-    application is built from it) or a WSGI callable named `application`."""
-    module_name, _, attr = target.partition(":")
-    if not attr:
-        from ..urls import load_routes
-        if load_routes(module_name) is not None:
-            from ..web.app import app_from_environment
-            return app_from_environment()
-    module = importlib.import_module(module_name)
-    app = getattr(module, attr or "application", None)
-    if not callable(app):
-        raise LookupError(f"{module_name} has no WSGI callable {attr or 'application'!r}")
-    return app
+def _read_spec(fd: int) -> dict:
+    with os.fdopen(fd, "rb") as f:
+        return json.loads(f.read())
+
+
+def _entry(dotted: str):
+    module, _, name = dotted.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def main(argv: list[str]) -> int:
-    spec = json.loads(argv[1])
+    spec = _read_spec(int(argv[1]))
     ident = spec["ident"]
     logging.basicConfig(level=logging.DEBUG if spec["debug"] else logging.INFO, stream=sys.stderr,
                         format=f"%(asctime)s {ident}[%(process)d] %(levelname)s %(name)s: %(message)s")
@@ -71,17 +77,21 @@ def main(argv: list[str]) -> int:
     except (PrivilegeError, KeyError, OSError) as exc:
         log.critical("refusing to serve: privileges could not be dropped: %s", exc)
         return EXIT_CONFIG
-    set_process_name(f"pwww-{ident}")
+    set_process_name(f"pwww-{ident}", short=backend_short_name(ident))
     # If the supervisor dies, drain and exit rather than serve unsupervised. (Set after the drop:
     # changing credentials clears it.)
     prctl.set_pdeathsig(signal.SIGTERM)
     os.umask(0o027)
     os.chdir(spec["state_dir"])
-    sys.path[:0] = spec["pythonpath"]       # the site's own packages (handlers, ...)
     try:
-        app = load_app(spec["app"])
+        site = load_site(None, Snapshot.from_json(spec["snapshot"]))
+        backend = site.backend(ident)
+        os.environ["HOME"] = spec["state_dir"]
+        os.environ.update(backend.environment)
+        sys.path[:0] = site.import_paths(backend)       # the site's own packages (handlers, ...)
+        app = _entry(spec["entry"])(site, backend)
     except Exception:
-        log.critical("cannot load application %r", spec["app"], exc_info=True)
+        log.critical("cannot load application %r", spec.get("ident"), exc_info=True)
         return EXIT_CONFIG
     # The socket's blocking mode is shared with the supervisor and, during a reload, with the old
     # master: the FastCGI server sets it, nobody else touches it.
@@ -89,13 +99,13 @@ def main(argv: list[str]) -> int:
     if spec["ready_fd"] is not None:
         os.write(spec["ready_fd"], b"R")
         os.close(spec["ready_fd"])
-    if spec["kind"] == "events":
+    if backend.kind == "events":
         # One process holding every stream on an event loop, not the prefork pool: `app` is the
         # framework's events server (config.site.EVENTS_SERVER).
-        app(listener, ident, privileged=spec["drop"], log=log)
+        app(listener, ident, privileged=spec["drop"], log=log, site=site)
         return 0
     from .fcgi import serve
-    log.info("serving %s as uid %d with %d worker(s)", spec["app"], os.getuid(), spec["workers"])
+    log.info("serving %s as uid %d with %d worker(s)", backend.app, os.getuid(), spec["workers"])
     serve(listener, app, name=ident, workers=spec["workers"], max_requests=spec["max_requests"],
           request_timeout=spec["timeout"], log=log)
     return 0

@@ -1,4 +1,5 @@
-"""websitectl: set up, start, stop, inspect and reload the farm."""
+"""The farm's websitectl commands: set up, start, stop, inspect and reload the farm, and serve one
+backend remotely. pycopia_www/ctl/ assembles websitectl from these and the web-facing commands."""
 import argparse
 import json
 import logging
@@ -9,14 +10,15 @@ import sys
 import time
 from pathlib import Path
 
-from ..config import ConfigError, FarmSettings, load_farm, load_site
-from . import lighttpd, paths, procfs, users
+from ..config import FarmSettings, load_farm, load_site
+from . import lighttpd, paths, procfs
 from .accounts import create_accounts, prepare_directories, prepare_state_dir
 from .checks import check_site
 from ..privileges import running_as_root
 
 log = logging.getLogger("websitectl")
 
+CTL_MODULE = "pycopia_www.ctl"         # websitectl itself, for the daemon's detached copy
 START_TIMEOUT = 60.0
 STOP_TIMEOUT = 90.0
 
@@ -70,7 +72,9 @@ def running_pid(farm: FarmSettings) -> int | None:
 
 # ----- commands -----------------------------------------------------------------------------
 
-def cmd_setup(args) -> int:
+def setup(args):
+    """Users, groups and directories, then every check; returns the site for what the other
+    layers set up on top (the first admin, ...)."""
     site = load_site(args.farm)
     if running_as_root():
         for made in create_accounts(site):
@@ -79,11 +83,7 @@ def cmd_setup(args) -> int:
         warn_if_unprivileged()
     prepare_directories(site, running_as_root())
     check_site(site, as_root=running_as_root(), python=sys.executable)
-    for line in users.first_admins(site):
-        print(line)
-    print(f"setup complete for {len(site.vhosts)} virtual host(s), "
-          f"{len(site.local_backends)} local backend(s)")
-    return 0
+    return site
 
 
 def cmd_check(args) -> int:
@@ -94,41 +94,6 @@ def cmd_check(args) -> int:
     return 0
 
 
-def cmd_urls(args) -> int:
-    from ..web.urlmap import UrlMap
-    rows = [("HOST", "BACKEND", "PATTERN", "HANDLER", "NAME")] + UrlMap.from_site(_site_importable(args.farm)).table()
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    for row in rows:
-        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)) + "  " + row[4])
-    return 0
-
-
-def cmd_url(args) -> int:
-    from ..web.reverse import NoReverseMatch
-    from ..web.urlmap import UrlMap
-    params = {}
-    for item in args.params:
-        key, sep, value = item.partition("=")
-        if not sep:
-            print(f"parameters are key=value, not {item!r}", file=sys.stderr)
-            return 2
-        params[key] = value
-    url_map = UrlMap.from_site(_site_importable(args.farm))
-    try:
-        print(url_map.get_url(args.target, _host=args.host, **params))
-    except NoReverseMatch as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    return 0
-
-
-def _site_importable(farm_file):
-    site = load_site(farm_file)
-    for b in site.backends:
-        sys.path[:0] = [p for p in site.import_paths(b) if p not in sys.path]
-    return site
-
-
 def cmd_config(args) -> int:
     site = load_site(args.farm)
     print(lighttpd.farm_conf(site, port=args.port, as_root=running_as_root()))
@@ -137,7 +102,8 @@ def cmd_config(args) -> int:
 
 
 def cmd_start(args) -> int:
-    from .supervisor import Supervisor, prepare_and_check
+    from .supervisor import Supervisor, open_log, prepare_and_check
+    os.umask(0o027)             # the supervisor's log: nobody else's to read
     site = load_site(args.farm)
     pid = running_pid(site.farm)
     if pid:
@@ -152,11 +118,11 @@ def cmd_start(args) -> int:
     # Daemon: check here, so errors reach the terminal; then start a detached foreground copy.
     site = prepare_and_check(args.farm, port=args.port)
     warn_if_unprivileged()
-    command = [sys.executable, "-m", "pycopia_www.farm.cli", "--farm", str(args.farm), "start",
+    command = [sys.executable, "-m", CTL_MODULE, "--farm", str(args.farm), "start",
                "--foreground", "--quiet"]
     if args.port:
         command += ["--port", str(args.port)]
-    with open(paths.supervisor_log(site.farm), "ab") as out:
+    with open_log(paths.supervisor_log(site.farm)) as out:
         daemon = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                   start_new_session=True, cwd="/")
 
@@ -265,14 +231,21 @@ def cmd_serve(args) -> int:
         print(f"no backend {args.backend!r}; known: {', '.join(x.ident for x in site.backends)}",
               file=sys.stderr)
         return 2
+    # This machine's `setup` prepared its local backends only: a remote one gets its account
+    # and state directory here, where it runs.
+    if running_as_root():
+        for made in create_accounts(site, [b]):
+            print(f"created {made}", file=sys.stderr)
+    else:
+        warn_if_unprivileged()
+    prepare_state_dir(site, b, running_as_root())
     host, _, port = args.listen.rpartition(":")
     listener = socket.create_server((host.strip("[]"), int(port)), backlog=1024,
                                     family=socket.AF_INET6 if ":" in host else socket.AF_INET)
     os.set_inheritable(listener.fileno(), True)
-    warn_if_unprivileged()
-    prepare_state_dir(site, b, running_as_root())
-    argv, env = command(sys.executable, args.farm, site.farm, b, listen_fd=listener.fileno(),
-                        ready_fd=None, drop=running_as_root())
+    argv, env, spec_fd = command(sys.executable, site, b, listen_fd=listener.fileno(),
+                                 ready_fd=None, drop=running_as_root())
+    os.set_inheritable(spec_fd, True)
     os.execve(argv[0], argv, env)
 
 
@@ -280,15 +253,12 @@ def cmd_serve(args) -> int:
 
 def _log_to(path: Path) -> None:
     handler = logging.FileHandler(path)
+    os.chmod(path, 0o640)
     handler.setFormatter(logging.getLogger().handlers[0].formatter)
     logging.getLogger().addHandler(handler)
 
 
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="websitectl", description=__doc__)
-    p.add_argument("--farm", type=Path, default=None,
-                   help="the farm settings file (default: $PWWW_FARM, ./etc/farm.toml, or the demo's)")
-    sub = p.add_subparsers(dest="command", required=True)
+def add_parsers(sub) -> None:
     sub.add_parser("setup", help="create the users, groups and directories the configuration needs")
     start = sub.add_parser("start", help="start lighttpd and every backend")
     start.add_argument("--foreground", action="store_true", help="stay in the foreground, log to stderr")
@@ -299,48 +269,13 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("reload", help="re-read the configuration and replace workers gracefully")
     sub.add_parser("check", help="validate the configuration and the generated lighttpd config")
     sub.add_parser("config", help="print the generated lighttpd configuration")
-    sub.add_parser("urls", help="print the whole URL tree: host, backend, pattern, handler, name")
-    url = sub.add_parser("url", help="reverse a handler or route name to its URL")
-    url.add_argument("target", help="a route name or a handler's dotted path")
-    url.add_argument("params", nargs="*", help="key=value parameters")
-    url.add_argument("--host", default=None, help="a virtual host (name or host name): absolute URL")
     serve = sub.add_parser("serve", help="run one backend on a TCP address (for remote backends)")
     serve.add_argument("backend", help="host.backend, e.g. appliance.ui")
     serve.add_argument("--listen", required=True, help="host:port")
-    users.add_parser(sub)
     for name in ("start", "check", "config"):
         sub.choices[name].add_argument("--port", type=int, default=None,
                                        help="listen on this port instead of the configured one")
-    return p
 
 
-COMMANDS = {"setup": cmd_setup, "start": cmd_start, "stop": cmd_stop, "status": cmd_status,
-            "reload": cmd_reload, "check": cmd_check, "config": cmd_config, "serve": cmd_serve,
-            "urls": cmd_urls, "url": cmd_url, "user": users.cmd_user}
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
-    args.farm = (args.farm or default_farm_file()).resolve()
-    if not hasattr(args, "port"):
-        args.port = None
-    quiet = getattr(args, "quiet", False)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s websitectl %(levelname)s: %(message)s" if quiet or
-                        getattr(args, "foreground", False) else "websitectl: %(message)s")
-    try:
-        return COMMANDS[args.command](args)
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
-        if args.command in ("start", "setup", "reload"):
-            print("nothing was started or changed", file=sys.stderr)
-        return 2
-    except NotRunning as exc:
-        print(str(exc), file=sys.stderr)
-        return 3
-    except KeyboardInterrupt:
-        return 130
-
-
-if __name__ == "__main__":
-    sys.exit(main())
+COMMANDS = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "reload": cmd_reload,
+            "check": cmd_check, "config": cmd_config, "serve": cmd_serve}

@@ -34,6 +34,13 @@ def lighttpd_log_dir(farm: FarmSettings) -> Path:
     return farm.log_dir / "lighttpd"
 
 
+def lighttpd_stderr_log(farm: FarmSettings) -> Path:
+    # What lighttpd writes to stderr, copied by the (root) supervisor: so it lives in the
+    # root-owned log directory, not in lighttpd's own, where the front-end user could plant a
+    # symlink for root to write through.
+    return farm.log_dir / "lighttpd.stderr.log"
+
+
 def generated_dir(farm: FarmSettings) -> Path:
     return farm.run_dir / "lighttpd"
 

@@ -1,8 +1,9 @@
 """The supervisor: starts lighttpd and every backend, restarts what dies, reloads, reports.
 
-One process, one thread, one select loop. It holds every backend's listening socket itself, so a
-backend master that dies or is replaced never takes its socket with it: lighttpd's connections wait
-in the backlog until the next master's workers accept them.
+One process, one thread, one select loop; every file it waits on is registered with the
+callback that handles it. It holds every backend's listening socket itself, so a backend master
+that dies or is replaced never takes its socket with it: lighttpd's connections wait in the
+backlog until the next master's workers accept them.
 """
 import grp
 import json
@@ -15,7 +16,6 @@ import socket
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import prctl
@@ -25,6 +25,7 @@ from . import paths, procfs
 from .accounts import prepare_directories
 from .backend import command as backend_command
 from .checks import check_site, lighttpd_binary, write_generated
+from .fcgi.util import drain
 from .lighttpd import frontend_group
 from ..privileges import running_as_root, set_process_name
 
@@ -33,43 +34,159 @@ log = logging.getLogger("pycopia_www.supervisor")
 READY_TIMEOUT = 60.0      # seconds a new backend master may take to import its application
 
 
-@dataclass
 class Child:
-    """One supervised program: lighttpd, or one backend's master process."""
-    name: str
-    kind: str                                   # "lighttpd" or "backend"
-    user: str
-    backend: Backend | None = None
-    proc: subprocess.Popen | None = None
-    state: str = "starting"                     # starting, running, backoff, failed, stopping, stopped
-    restarts: int = 0
-    quick_failures: int = 0
-    started: float = 0.0                        # wall clock, for uptime
-    next_start: float | None = None             # monotonic deadline of a scheduled restart
-    replacement: subprocess.Popen | None = None  # during a reload: the new master, until ready
-    replacement_since: float = 0.0
-    last_exit: str = ""
+    """One supervised program. Subclasses say how it starts, stops and logs."""
+    stop_signal = signal.SIGTERM
+    first_state = "running"                     # the state right after a start
+
+    def __init__(self, name: str, user: str):
+        self.name = name
+        self.user = user
+        self.proc: subprocess.Popen | None = None
+        self.state = "starting"                 # starting, running, backoff, failed, stopping, stopped
+        self.restarts = 0
+        self.quick_failures = 0
+        self.started = 0.0                      # wall clock, for uptime
+        self.next_start: float | None = None    # monotonic deadline of a scheduled restart
+        self.last_exit = ""
+
+    def spawn(self, sup: "Supervisor") -> subprocess.Popen:
+        raise NotImplementedError
+
+    def log_path(self, site: Site) -> Path:
+        raise NotImplementedError
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.returncode is None
+
+    def processes(self) -> list[subprocess.Popen]:
+        return [self.proc] if self.proc is not None else []
 
     def status(self) -> dict:
-        pid = self.proc.pid if self.proc and self.proc.returncode is None else None
-        return {
-            "pid": pid,
-            "workers": procfs.children_of(pid) if pid and self.kind == "backend" else [],
-            "user": self.user,
-            "state": self.state,
-            "restarts": self.restarts,
-            "uptime": round(time.time() - self.started, 1) if pid else 0.0,
-            "last_exit": self.last_exit,
-        }
+        pid = self.proc.pid if self.alive() else None
+        return {"pid": pid, "workers": [], "user": self.user, "state": self.state,
+                "restarts": self.restarts,
+                "uptime": round(time.time() - self.started, 1) if pid else 0.0,
+                "last_exit": self.last_exit}
 
 
-@dataclass
-class _Pipe:
-    child: Child
-    proc: subprocess.Popen
-    kind: str                                   # "output" or "ready"
-    log: object = None
-    buffer: bytes = field(default=b"")
+class LighttpdChild(Child):
+    stop_signal = signal.SIGINT                 # lighttpd: finish the responses in flight, then exit
+
+    def spawn(self, sup: "Supervisor") -> subprocess.Popen:
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+               "PWWW_GENERATED": str(paths.generated_dir(sup.site.farm))}
+        return subprocess.Popen([lighttpd_binary(), "-D", "-f", str(sup.site.farm.lighttpd_conf)],
+                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, cwd="/")
+
+    def log_path(self, site: Site) -> Path:
+        return paths.lighttpd_stderr_log(site.farm)
+
+    def reload(self) -> None:
+        """Re-read the configuration after the requests in flight, keeping the listening socket:
+        no connection is refused."""
+        _signal(self.proc, signal.SIGUSR1)
+
+
+class BackendChild(Child):
+    """One backend's master process; during a reload, also its replacement until it is ready."""
+    first_state = "starting"                    # until the master says it is ready
+
+    def __init__(self, backend: Backend, user: str):
+        super().__init__(backend.ident, user)
+        self.backend = backend
+        self.replacement: subprocess.Popen | None = None
+        self.replacement_since = 0.0
+
+    def spawn(self, sup: "Supervisor") -> subprocess.Popen:
+        listener = sup.sockets[self.backend.ident]
+        ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
+        argv, env, spec_fd = backend_command(sup.python, sup.site, self.backend,
+                                             listen_fd=listener.fileno(), ready_fd=ready_w,
+                                             drop=sup.as_root)
+        try:
+            proc = subprocess.Popen(argv, env=env, pass_fds=(listener.fileno(), ready_w, spec_fd),
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, cwd="/")
+        except OSError:
+            os.close(ready_r)
+            raise
+        finally:
+            os.close(ready_w)
+            os.close(spec_fd)
+        ready = os.fdopen(ready_r, "rb", buffering=0)
+        os.set_blocking(ready_r, False)
+        sup.selector.register(ready, selectors.EVENT_READ, lambda: sup.on_ready(self, proc, ready))
+        return proc
+
+    def log_path(self, site: Site) -> Path:
+        return paths.backend_log(site.farm, self.backend)
+
+    def processes(self) -> list[subprocess.Popen]:
+        return [p for p in (self.proc, self.replacement) if p is not None]
+
+    def status(self) -> dict:
+        status = super().status()
+        if status["pid"]:
+            status["workers"] = procfs.children_of(status["pid"])
+        status["reloading"] = self.replacement is not None
+        return status
+
+
+MAX_LINE = 65536                    # bytes of one echoed line; a longer one is cut into pieces
+# What a child could use to drive the operator's terminal: C0 controls but tab, DEL, C1 controls.
+_TERMINAL_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x09), *range(0x0a, 0x20), *range(0x7f, 0xa0)]}
+
+
+def open_log(path: Path):
+    """Append to a log as root without following a symlink planted in its place; 0640."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o640)
+    os.fchmod(fd, 0o640)
+    return os.fdopen(fd, "ab", buffering=0)
+
+
+class Output:
+    """A child's stdout and stderr: appended to its log and, in the foreground, echoed with
+    terminal controls shown as escapes and lines bounded (the child is not trusted)."""
+
+    def __init__(self, name: str, fileobj, log_file, echo: bool):
+        self.name, self.fileobj, self.log, self.echo = name, fileobj, log_file, echo
+        self.buffer = b""
+
+    def read(self) -> bool:
+        """Copy what is there; False once the child closed its end."""
+        try:
+            data = self.fileobj.read(65536)
+        except BlockingIOError:
+            return True
+        if not data:
+            return False
+        self.log.write(data)
+        if self.echo:
+            self.buffer += data
+            *lines, self.buffer = self.buffer.split(b"\n")
+            while len(self.buffer) > MAX_LINE:
+                lines.append(self.buffer[:MAX_LINE])
+                self.buffer = self.buffer[MAX_LINE:]
+            for line in lines:
+                for piece in range(0, max(len(line), 1), MAX_LINE):
+                    text = line[piece:piece + MAX_LINE].decode("utf-8", "replace")
+                    sys.stderr.write(f"[{self.name}] {text.translate(_TERMINAL_CONTROLS)}\n")
+            sys.stderr.flush()
+        return True
+
+    def close(self) -> None:
+        self.fileobj.close()
+        self.log.close()
+
+
+def _signal(proc: subprocess.Popen | None, sig: int) -> None:
+    if proc is not None and proc.returncode is None:
+        try:
+            os.kill(proc.pid, sig)
+        except ProcessLookupError:
+            pass
 
 
 class Supervisor:
@@ -81,15 +198,23 @@ class Supervisor:
         self.as_root = running_as_root()
         self.me = pwd.getpwuid(os.getuid()).pw_name
         self.python = sys.executable
-        self.children: dict[str, Child] = {}
+        self.lighttpd: LighttpdChild | None = None
+        self.backends: dict[str, BackendChild] = {}
         self.sockets: dict[str, socket.socket] = {}
         self.owners: dict[int, tuple[Child, subprocess.Popen]] = {}   # pid -> who it is
         self.retiring: list[subprocess.Popen] = []
+        self.outputs: set[Output] = set()
         self.selector = selectors.DefaultSelector()
         self.stopping = False
         self._pending_reload = False        # set by SIGHUP, acted on by the loop
         self.started = time.time()
         self.generation = 0
+        self.controls = {"status": self.control_status, "reload": self.control_reload,
+                         "stop": self.control_stop}
+
+    @property
+    def children(self) -> list[Child]:
+        return ([self.lighttpd] if self.lighttpd else []) + list(self.backends.values())
 
     # ----- start and stop -------------------------------------------------------------------
 
@@ -97,15 +222,16 @@ class Supervisor:
         """Start everything and supervise until told to stop. Returns the exit code."""
         prctl.set_child_subreaper(1)    # orphaned workers of a killed master are reaped here
         set_process_name("pwww-supervisor")
+        os.umask(0o027)                 # logs and state are nobody else's to read
         wake_r, wake_w = socket.socketpair()
         wake_r.setblocking(False)
         wake_w.setblocking(False)
         signal.set_wakeup_fd(wake_w.fileno(), warn_on_full_buffer=False)
         for sig in (signal.SIGCHLD, signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._on_signal)
-        self.selector.register(wake_r, selectors.EVENT_READ, ("wake", None))
+        self.selector.register(wake_r, selectors.EVENT_READ, lambda: drain(wake_r.fileno()))
         control = self._open_control_socket()
-        self.selector.register(control, selectors.EVENT_READ, ("control", None))
+        self.selector.register(control, selectors.EVENT_READ, lambda: self._serve_control(control))
         paths.pid_file(self.site.farm).write_text(f"{os.getpid()}\n")
         try:
             self._apply(self.site)
@@ -142,73 +268,63 @@ class Supervisor:
         return sock
 
     def _shutdown(self) -> None:
-        """Drain: lighttpd finishes its responses, backends finish in-flight requests."""
+        """Drain: lighttpd finishes its responses, backends finish in-flight requests. Waits on
+        the same loop (SIGCHLD wakes it), so their last output still reaches the logs."""
         grace = max([b.timeout for b in self.site.local_backends] + [5.0]) + 5.0
-        for child in self.children.values():
+        for child in self.children:
             child.state = "stopping"
-            for proc in (child.proc, child.replacement):
-                self._signal(proc, signal.SIGINT if child.kind == "lighttpd" else signal.SIGTERM)
-        deadline = time.monotonic() + grace
-        while self._alive_children() and time.monotonic() < deadline:
-            self._reap()
-            time.sleep(0.05)
-        for proc in self._alive_children():
+            for proc in child.processes():
+                _signal(proc, child.stop_signal)
+        self._wait_while(self._alive, deadline=time.monotonic() + grace)
+        for proc in self._alive():
             log.warning("pid %d did not stop within %.0fs; killing it", proc.pid, grace)
-            self._signal(proc, signal.SIGKILL)
-        self._reap_all(deadline=time.monotonic() + 5)
-        for ident, sock in self.sockets.items():
-            self._close_socket(ident, sock)
-        self.sockets.clear()
-        for key in list(self.selector.get_map().values()):
-            if isinstance(key.data, _Pipe):
-                self._close_pipe(key.fileobj)
-
-    def _alive_children(self) -> list[subprocess.Popen]:
-        procs = [p for c in self.children.values() for p in (c.proc, c.replacement)] + self.retiring
-        return [p for p in procs if p is not None and p.returncode is None]
-
-    def _reap_all(self, deadline: float) -> None:
-        """Wait for every descendant we inherited too (orphaned workers), not only our children."""
-        while time.monotonic() < deadline:
-            self._reap()
-            if not any(procfs.alive(pid) for pid in procfs.children_of(os.getpid())):
-                return
-            time.sleep(0.05)
+            _signal(proc, signal.SIGKILL)
+        # Every descendant we inherited too (orphaned workers), not only our children.
+        self._wait_while(lambda: any(procfs.alive(pid) for pid in procfs.children_of(os.getpid())),
+                         deadline=time.monotonic() + 5)
         for pid in procfs.children_of(os.getpid()):
             os.kill(pid, signal.SIGKILL)
         self._reap()
+        for ident, sock in self.sockets.items():
+            self._close_socket(sock)
+        self.sockets.clear()
+        for output in list(self.outputs):
+            self._close_output(output)
+
+    def _wait_while(self, condition, *, deadline: float) -> None:
+        while condition() and time.monotonic() < deadline:
+            self._dispatch(min(0.2, deadline - time.monotonic()))
+            self._reap()
+
+    def _alive(self) -> list[subprocess.Popen]:
+        procs = [p for c in self.children for p in c.processes()] + self.retiring
+        return [p for p in procs if p.returncode is None]
 
     # ----- the loop ---------------------------------------------------------------------------
 
+    def _dispatch(self, timeout: float) -> None:
+        for key, _ in self.selector.select(max(0.0, timeout)):
+            key.data()
+
     def _tick(self) -> None:
         now = time.monotonic()
-        deadlines = [c.next_start for c in self.children.values() if c.next_start is not None]
+        deadlines = [c.next_start for c in self.children if c.next_start is not None]
         timeout = max(0.0, min(deadlines) - now) if deadlines else 1.0
-        for key, _ in self.selector.select(min(timeout, 1.0)):
-            what = key.data
-            if isinstance(what, _Pipe):
-                self._read_pipe(key.fileobj, what)
-            elif what[0] == "wake":
-                try:
-                    while key.fileobj.recv(512):
-                        pass
-                except BlockingIOError:
-                    pass
-            elif what[0] == "control":
-                self._serve_control(key.fileobj)
+        self._dispatch(min(timeout, 1.0))
         self._reap()
         if self._pending_reload:
             self._pending_reload = False
             self.reload()
         now = time.monotonic()
-        for child in self.children.values():
+        for child in self.children:
             if child.next_start is not None and child.next_start <= now and not self.stopping:
                 child.next_start = None
                 child.restarts += 1
                 self._spawn(child)
+        for child in self.backends.values():
             if child.replacement is not None and now - child.replacement_since > READY_TIMEOUT:
                 log.error("%s: the reloaded master did not become ready; keeping the old one", child.name)
-                self._signal(child.replacement, signal.SIGKILL)
+                _signal(child.replacement, signal.SIGKILL)
 
     def _reap(self) -> None:
         while True:
@@ -233,7 +349,7 @@ class Supervisor:
 
     def _exited(self, child: Child, proc: subprocess.Popen, code: int) -> None:
         how = f"signal {-code}" if code < 0 else f"exit code {code}"
-        if proc is child.replacement:
+        if isinstance(child, BackendChild) and proc is child.replacement:
             child.replacement = None
             log.error("%s: reloaded master pid %d died before it was ready (%s); keeping the old one",
                       child.name, proc.pid, how)
@@ -265,10 +381,7 @@ class Supervisor:
     # ----- spawning -----------------------------------------------------------------------------
 
     def _spawn(self, child: Child, *, replace: bool = False) -> None:
-        if child.kind == "lighttpd":
-            proc = self._spawn_lighttpd()
-        else:
-            proc = self._spawn_backend(child)
+        proc = child.spawn(self)
         self.owners[proc.pid] = (child, proc)
         self._register_output(child, proc)
         if replace:
@@ -277,69 +390,31 @@ class Supervisor:
         else:
             child.proc = proc
             child.started = time.time()
-            child.state = "starting" if child.kind == "backend" else "running"
-
-    def _spawn_lighttpd(self) -> subprocess.Popen:
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-               "PWWW_GENERATED": str(paths.generated_dir(self.site.farm))}
-        return subprocess.Popen([lighttpd_binary(), "-D", "-f", str(self.site.farm.lighttpd_conf)],
-                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, cwd="/")
-
-    def _spawn_backend(self, child: Child) -> subprocess.Popen:
-        farm, b = self.site.farm, child.backend
-        listener = self.sockets[b.ident]
-        ready_r, ready_w = os.pipe()
-        argv, env = backend_command(self.python, self.farm_file, farm, b, listen_fd=listener.fileno(),
-                                    ready_fd=ready_w, drop=self.as_root)
-        try:
-            proc = subprocess.Popen(argv, env=env, pass_fds=(listener.fileno(), ready_w),
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, cwd="/")
-        finally:
-            os.close(ready_w)
-        ready = os.fdopen(ready_r, "rb", buffering=0)
-        os.set_blocking(ready_r, False)
-        self.selector.register(ready, selectors.EVENT_READ, _Pipe(child, proc, "ready"))
-        return proc
+            child.state = child.first_state
 
     def _register_output(self, child: Child, proc: subprocess.Popen) -> None:
-        farm = self.site.farm
-        logfile = (paths.lighttpd_log_dir(farm) / "stderr.log" if child.kind == "lighttpd"
-                   else paths.backend_log(farm, child.backend))
-        out = open(logfile, "ab", buffering=0)
+        output = Output(child.name, proc.stdout, open_log(child.log_path(self.site)), self.foreground)
         os.set_blocking(proc.stdout.fileno(), False)
-        self.selector.register(proc.stdout, selectors.EVENT_READ, _Pipe(child, proc, "output", out))
+        self.selector.register(proc.stdout, selectors.EVENT_READ,
+                               lambda: output.read() or self._close_output(output))
+        self.outputs.add(output)
 
-    def _read_pipe(self, fileobj, pipe: _Pipe) -> None:
+    def _close_output(self, output: Output) -> None:
+        self.selector.unregister(output.fileobj)
+        self.outputs.discard(output)
+        output.close()
+
+    def on_ready(self, child: BackendChild, proc: subprocess.Popen, ready) -> None:
+        """A backend master's readiness pipe: one byte once its application is loaded (EOF
+        without it: it died first)."""
         try:
-            data = fileobj.read(65536)
+            data = ready.read(16)
         except BlockingIOError:
             return
-        if pipe.kind == "ready":
-            if data:
-                self._became_ready(pipe.child, pipe.proc)
-            self._close_pipe(fileobj)
-            return
+        self.selector.unregister(ready)
+        ready.close()
         if not data:
-            self._close_pipe(fileobj)
             return
-        pipe.log.write(data)
-        if self.foreground:
-            pipe.buffer += data
-            *lines, pipe.buffer = pipe.buffer.split(b"\n")
-            for line in lines:
-                sys.stderr.write(f"[{pipe.child.name}] {line.decode('utf-8', 'replace')}\n")
-            sys.stderr.flush()
-
-    def _close_pipe(self, fileobj) -> None:
-        pipe = self.selector.get_key(fileobj).data
-        self.selector.unregister(fileobj)
-        fileobj.close()
-        if pipe.log is not None:
-            pipe.log.close()
-
-    def _became_ready(self, child: Child, proc: subprocess.Popen) -> None:
         if proc is child.replacement:
             old = child.proc
             child.proc, child.replacement = proc, None
@@ -347,18 +422,10 @@ class Supervisor:
             if old is not None and old.returncode is None:
                 self.owners.pop(old.pid, None)
                 self.retiring.append(old)
-                self._signal(old, signal.SIGTERM)   # it drains in-flight requests, then exits
+                _signal(old, signal.SIGTERM)   # it drains in-flight requests, then exits
             log.info("%s: reloaded (new master pid %d)", child.name, proc.pid)
         if proc is child.proc and child.state == "starting":
             child.state = "running"
-
-    @staticmethod
-    def _signal(proc: subprocess.Popen | None, sig: int) -> None:
-        if proc is not None and proc.returncode is None:
-            try:
-                os.kill(proc.pid, sig)
-            except ProcessLookupError:
-                pass
 
     # ----- sockets ------------------------------------------------------------------------------
 
@@ -378,10 +445,10 @@ class Supervisor:
             os.chown(path, uid, gid)
         os.chmod(path, 0o660)
         sock.listen(1024)
-        os.set_inheritable(sock.fileno(), True)
-        return sock
+        return sock             # not inheritable: pass_fds hands it to its backend alone
 
-    def _close_socket(self, ident: str, sock: socket.socket) -> None:
+    @staticmethod
+    def _close_socket(sock: socket.socket) -> None:
         path = sock.getsockname()
         sock.close()
         if path:
@@ -393,45 +460,42 @@ class Supervisor:
         self.site = site
         farm = site.farm
         wanted = {b.ident: b for b in site.local_backends}
-        for ident, child in list(self.children.items()):
-            if child.kind == "backend" and ident not in wanted:
+        for ident, child in list(self.backends.items()):
+            if ident not in wanted:
                 log.info("%s: removed from the configuration; stopping it", ident)
                 child.state = "stopping"
-                self._signal(child.proc, signal.SIGTERM)
-                if child.proc is not None and child.proc.returncode is None:
+                _signal(child.proc, child.stop_signal)
+                if child.alive():
                     self.owners.pop(child.proc.pid, None)
                     self.retiring.append(child.proc)
-                del self.children[ident]
-                self._close_socket(ident, self.sockets.pop(ident))
+                del self.backends[ident]
+                self._close_socket(self.sockets.pop(ident))
         for ident, b in wanted.items():
-            child = self.children.get(ident)
             if ident not in self.sockets:
                 self.sockets[ident] = self._bind_socket(b)
             user = b.user if self.as_root else self.me
+            child = self.backends.get(ident)
             if child is None:
-                child = self.children[ident] = Child(ident, "backend", user, backend=b)
+                child = self.backends[ident] = BackendChild(b, user)
                 self._spawn(child)
             else:
                 child.backend, child.user = b, user
-                if child.state == "failed" or child.proc is None or child.proc.returncode is not None:
+                if child.state == "failed" or not child.alive():
                     child.quick_failures, child.next_start = 0, None
                     self._spawn(child)
                 else:
                     self._spawn(child, replace=True)
         changed = write_generated(site, paths.generated_dir(farm), port=self.port, as_root=self.as_root)
-        front = self.children.get("lighttpd")
+        front = self.lighttpd
         if front is None:
-            user = farm.frontend_user if self.as_root else self.me
-            front = self.children["lighttpd"] = Child("lighttpd", "lighttpd", user)
+            front = self.lighttpd = LighttpdChild("lighttpd", farm.frontend_user if self.as_root else self.me)
             self._spawn(front)
         elif front.state == "failed":
             front.quick_failures, front.next_start = 0, None
             self._spawn(front)
         elif changed:
-            # lighttpd re-reads its configuration after finishing the requests in flight, keeping
-            # its listening socket: no connection is refused.
             log.info("lighttpd: configuration changed; graceful reload")
-            self._signal(front.proc, signal.SIGUSR1)
+            front.reload()
 
     def reload(self) -> dict:
         try:
@@ -447,18 +511,23 @@ class Supervisor:
     # ----- control ------------------------------------------------------------------------------
 
     def status(self) -> dict:
-        backends = {n: c.status() for n, c in self.children.items() if c.kind == "backend"}
-        for name, child in self.children.items():
-            if child.kind == "backend":
-                backends[name]["reloading"] = child.replacement is not None
-        front = self.children.get("lighttpd")
         return {
             "supervisor": {"pid": os.getpid(), "uptime": round(time.time() - self.started, 1),
                            "root": self.as_root, "listen": self.site.farm.listen,
                            "port": self.port or self.site.farm.port, "generation": self.generation},
-            "lighttpd": front.status() if front else None,
-            "backends": backends,
+            "lighttpd": self.lighttpd.status() if self.lighttpd else None,
+            "backends": {name: child.status() for name, child in self.backends.items()},
         }
+
+    def control_status(self) -> dict:
+        return {"ok": True, **self.status()}
+
+    def control_reload(self) -> dict:
+        return self.reload()
+
+    def control_stop(self) -> dict:
+        self.stopping = True
+        return {"ok": True, "pid": os.getpid()}
 
     def _serve_control(self, server: socket.socket) -> None:
         try:
@@ -470,15 +539,8 @@ class Supervisor:
             try:
                 request = json.loads(conn.makefile("rb").readline() or b"{}")
                 command = request.get("command")
-                if command == "status":
-                    reply = {"ok": True, **self.status()}
-                elif command == "reload":
-                    reply = self.reload()
-                elif command == "stop":
-                    self.stopping = True
-                    reply = {"ok": True, "pid": os.getpid()}
-                else:
-                    reply = {"ok": False, "error": f"unknown command {command!r}"}
+                handler = self.controls.get(command)
+                reply = handler() if handler else {"ok": False, "error": f"unknown command {command!r}"}
                 conn.sendall(json.dumps(reply).encode() + b"\n")
             except (OSError, ValueError, AttributeError) as exc:
                 log.warning("control connection failed: %s", exc)

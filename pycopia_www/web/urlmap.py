@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from ..config import Backend, ConfigError, Site, VirtualHost
 from ..urls import Route, RouteModule, canonical_target, load_routes, show_pattern
 from .convert import to_text
+from .menu import collect_menu
 from .reverse import Failed, NoReverseMatch, ReverseEntry, percent_encode, percent_table
 from .pattern import path_shape
 
@@ -125,6 +126,7 @@ class VhostUrls:
             if pl.route.name is not None:
                 self.by_name[pl.route.name] = (entry,)
         self._object_keys: dict = {}
+        self.menu = collect_menu(self.entries)      # routes declared with menu=..., all backends
 
     def _check_names(self) -> None:
         """A route name means one route in a virtual host; the later declaration is the error."""
@@ -289,11 +291,14 @@ class UrlMap:
                 self._hosts[h] = urls
 
     @classmethod
-    def from_site(cls, site: Site, **kw) -> "UrlMap":
+    def from_site(cls, site: Site, *, loaded: dict | None = None, **kw) -> "UrlMap":
         """Import the route module of every backend (`app` without ":"; a module without
-        `routes` is a plain WSGI application and has none)."""
-        modules = {}
+        `routes` is a plain WSGI application and has none). `loaded`: ident -> RouteModule
+        already loaded, not loaded again."""
+        modules = dict(loaded or {})
         for b in site.backends:
+            if b.ident in modules:
+                continue
             if ":" in b.app:
                 modules[b.ident] = None
                 continue

@@ -2,19 +2,17 @@
 and backends under real users), driven by Debian's headless Chromium through Playwright.
 
 The farm runs the virtual hosts of etc/backends.d as they are, except that the backends' users are
-test users (pwww-ui -> pwww-t-ui), static directories are absolute paths into the repository, and
+this run's test users (pwww-ui -> pwww-t-ui-<run id>, farmkit.test_user), static directories are absolute paths into the repository, and
 the default host's /browser-test/ serves tests/browser/pages (a blank page to import
 /pwww/proxy.js into).
 """
 import json
-import os
-import shutil
 import tomllib
 from pathlib import Path
 
 import pytest
 
-from farmkit import REPO, Farm, is_root
+from farmkit import REPO, Farm, is_root, test_user
 
 DEMO = REPO / "demo"
 
@@ -41,7 +39,7 @@ def _toml_value(value) -> str:
 
 
 def farm_user(user: str) -> str:
-    return user.replace("pwww-", "pwww-t-", 1) if user.startswith("pwww-") else user
+    return test_user(user[len("pwww-"):]) if user.startswith("pwww-") else user
 
 
 def adapt_vhost(file: Path) -> str:

@@ -1,5 +1,5 @@
-"""Live updates in headless Chromium through the real farm (lighttpd, the events backend as user
-pwww-t-events, the ui backend publishing as pwww-t-ui): the home page's status panel is pushed,
+"""Live updates in headless Chromium through the real farm (lighttpd, the events backend and the
+ui backend that publishes under this run's test users): the home page's status panel is pushed,
 not polled; a note added on one page appears on another; the declarative binding writes text and
 safe attributes only; a stream that may not open is refused, and a logout ends a protected one."""
 import pwd
@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from conftest import farm_user
+from farmkit import test_user
 
 USER, PASSWORD = "events-tester", "events-pw-1"
 
@@ -38,7 +38,7 @@ def test_the_status_panel_is_pushed_without_polling(page, base_url):
     publisher = int(page.locator("#status-publisher").text_content())
     with open(f"/proc/{publisher}/status") as f:
         uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
-    assert uid == pwd.getpwnam(farm_user("pwww-ui")).pw_uid
+    assert uid == pwd.getpwnam(test_user("ui")).pw_uid
     # One stream, no status calls: the proxy is asked only to set up the page's other parts.
     assert len(streams) == 1 and "topic=demo.status" in streams[0]
     assert not any("status" in url for url in api)

@@ -10,7 +10,7 @@ import pytest
 
 from farmkit import Browser, Farm
 
-APPS = 'environment = { PYTHONPATH = "@APPS@" }'
+APPS = 'pythonpath = ["@APPS@"]'
 BACKENDS = f"""\
     [[backend]]
     name = "auth"

@@ -15,7 +15,7 @@ import pytest
 from farmkit import Browser, Farm
 from sse_client import EventStream
 
-APPS = 'environment = { PYTHONPATH = "@APPS@" }'
+APPS = 'pythonpath = ["@APPS@"]'
 PUBLISHERS = f"""\
     [[backend]]
     name = "pub"

@@ -27,7 +27,7 @@ def farm():
         prefix = "/"
         app = "proxyapp"
         workers = 2
-        environment = { PYTHONPATH = "@APPS@" }
+        pythonpath = ["@APPS@"]
         """})
     try:
         f.start()

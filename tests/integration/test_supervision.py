@@ -1,8 +1,6 @@
 """Supervision: restarts after kill -9 under load, graceful reload, giving up, clean stop."""
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
@@ -20,7 +18,7 @@ HOST = """\
     prefix = "/"
     app = "testapps:whoami"
     workers = 2
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
 
     [[backend]]
     name = "slow"
@@ -28,7 +26,7 @@ HOST = """\
     prefix = "/slow"
     app = "testapps:slow"
     workers = 2
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
     """
 
 
@@ -90,9 +88,9 @@ def test_reload_under_load_fails_no_request(farm):
     before = farm.status()["backends"]
     with Load(farm, "/") as load, Load(farm, "/slow?0.3", clients=2) as slow:
         # Change the configuration: more workers for ui, an environment change for slow.
-        farm.write_vhost("site", HOST.replace("workers = 2\n    environment = { PYTHONPATH = \"@APPS@\" }\n\n"
+        farm.write_vhost("site", HOST.replace("workers = 2\n    pythonpath = [\"@APPS@\"]\n\n"
                                               "    [[backend]]\n    name = \"slow\"",
-                                              "workers = 3\n    environment = { PYTHONPATH = \"@APPS@\" }\n\n"
+                                              "workers = 3\n    pythonpath = [\"@APPS@\"]\n\n"
                                               "    [[backend]]\n    name = \"slow\""))
         out = farm.ctl("reload").stdout
         assert "reloaded" in out
@@ -107,7 +105,7 @@ def test_reload_under_load_fails_no_request(farm):
 
 def test_reload_adding_a_backend_reconfigures_lighttpd_without_failures(farm):
     extra = ('\n    [[backend]]\n    name = "extra"\n    user = "pwww-t-docs"\n    prefix = "/extra"\n'
-             '    app = "testapps:whoami"\n    workers = 1\n    environment = { PYTHONPATH = "@APPS@" }\n')
+             '    app = "testapps:whoami"\n    workers = 1\n    pythonpath = ["@APPS@"]\n')
     with Load(farm, "/") as load:
         farm.write_vhost("site", HOST + extra)
         farm.ctl("setup")       # the new backend's state directory and user
@@ -154,7 +152,7 @@ def test_sigterm_drains_in_flight_request(farm):
 def test_broken_backend_is_given_up_and_reported():
     f = Farm({"site": HOST + ('\n    [[backend]]\n    name = "broken"\n    user = "pwww-t-docs"\n'
                               '    prefix = "/broken"\n    app = "broken"\n    workers = 1\n'
-                              '    environment = { PYTHONPATH = "@APPS@" }\n')})
+                              '    pythonpath = ["@APPS@"]\n')})
     try:
         f.ctl("setup")
         f.ctl("start", check=False)       # reports the failed backend and exits 1
@@ -218,3 +216,41 @@ def test_sighup_reloads_like_websitectl_reload(farm):
                       and not s["backends"]["site.ui"]["reloading"] and s)
     assert after["backends"]["site.ui"]["pid"] != before["backends"]["site.ui"]["pid"]
     assert farm.json("/")["ident"] == "site.ui"
+
+
+def test_a_restarted_backend_runs_the_configuration_the_farm_validated(farm):
+    """An edit nobody reloaded must not reach a backend that happens to restart: it still runs
+    the configuration (user, workers, environment) the supervisor checked."""
+    before = farm.status()["backends"]["site.ui"]
+    assert farm.json("/")["greeting"] == ""
+    farm.write_vhost("site", HOST.replace('pythonpath = ["@APPS@"]',
+                                          'pythonpath = ["@APPS@"]\n    environment = { GREETING = "edited" }', 1))
+    kill(before["pid"])
+    _wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
+              and s["state"] == "running")
+    farm.wait_until_serving("/")
+    assert farm.json("/")["greeting"] == ""
+    farm.ctl("reload")
+    _wait_for(lambda: farm.json("/")["greeting"] == "edited")
+
+
+def test_urls_and_url_never_import_route_modules_as_root():
+    f = Farm({"site": """\
+        hosts = ["localhost"]
+        default = true
+
+        [[backend]]
+        name = "ui"
+        user = "pwww-t-ui"
+        prefix = "/"
+        app = "rootshy_urls"
+        workers = 1
+        pythonpath = ["@APPS@"]
+        """})
+    try:
+        f.ctl("setup")
+        rows = f.ctl("urls").stdout
+        assert "rootshy_urls.item" in rows and r"^/item/(?P<n>\d+)$" in rows
+        assert f.ctl("url", "item", "n=7").stdout.strip() == "/item/7"
+    finally:
+        f.cleanup()

@@ -7,7 +7,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def websitectl(*args):
-    return subprocess.run([sys.executable, "-m", "pycopia_www.farm.cli", "--farm",
+    return subprocess.run([sys.executable, "-m", "pycopia_www.ctl", "--farm",
                            str(REPO / "demo" / "etc" / "farm.toml"), *args], capture_output=True, text=True,
                           cwd=REPO, timeout=60)
 

@@ -1,12 +1,11 @@
 """The FastCGI server answering requests: WSGI semantics and the FastCGI protocol.
 
 Every test runs against a real serve() in a subprocess on a unix socket, once with our own record
-I/O and once with flup's (PWWW_FCGI_RECORD_IO), so both paths meet the same cases.
+I/O and once with flup's (tests/flupio.py), so both paths meet the same cases.
 """
 import hashlib
 import json
 import os
-import socket
 import struct
 import time
 

@@ -7,7 +7,8 @@ import pytest
 
 from pycopia_www import markup
 from pycopia_www.testing import Client
-from pycopia_www.web.app import app_from_environment, build_app
+from pycopia_www.web.app import build_app
+from pycopia_www.web.loader import load
 from pycopia_www.web.urlmap import UrlMap
 from webapps import DOCS, MAIN, make_site, track_spooled_files
 
@@ -27,10 +28,8 @@ def test_url_tree_lists_every_route_with_its_full_path_pattern(site):
         re.compile(pattern)
 
 
-def test_app_from_environment(site, monkeypatch):
-    monkeypatch.setenv("PYCOPIA_WWW_FARM", str(site.farm.file))
-    monkeypatch.setenv("PYCOPIA_WWW_BACKEND", "main.admin")
-    app = app_from_environment()
+def test_loader_builds_the_backends_app_from_the_site_it_is_given(site):
+    app = load(site, site.backend("main.admin"))
     assert app.backend.ident == "main.admin"
     assert Client(app).get("/admin/users/bob").json()["kwargs"] == {"name": ["str", "'bob'"]}
 
@@ -85,15 +84,16 @@ def test_markup_pages_resolve_urls_like_request_get_url(site):
     assert b'href="/row/t/2"' in r.body and b'href="http://docs.test/intro.html"' in r.body
     assert r.headers["Vary"] == "Accept"
     # Only during the request: nothing is left installed afterwards.
-    assert markup.urls.get_url_resolver() is None
+    assert markup.context.get_url_resolver() is None
 
 
 def test_configured_middleware_wraps_the_route_modules_own(tmp_path):
-    """etc/backends.d's `middleware` list is outermost, then the route module's list."""
+    """etc/backends.d's `middleware` list is outermost, then the route module's list; every WSGI
+    wrapper wraps the whole application from outside (docs/decisions.md)."""
     site = make_site(tmp_path, main=MAIN.replace('app = "webapps.ui.urls"',
                                                  'app = "webapps.ui.urls"\n    middleware = ["webapps.ui.hooks.Inner"]'))
     r = Client.for_backend(site, "main.ui").get("/")
-    assert r.headers["X-Order"].startswith("inner.before,outer.before,wsgi.in,inner.before")
+    assert r.headers["X-Order"].startswith("wsgi.in,inner.before,outer.before,inner.before")
 
 
 def test_configured_middleware_that_cannot_be_imported_names_config_file_and_key(tmp_path):

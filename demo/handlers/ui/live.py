@@ -10,7 +10,8 @@ import time
 
 from pycopia_www.events import periodic, publish
 
-from handlers.ui.api import load_settings, system_status
+from handlers.ui.api import system_status
+from handlers.ui.settings import store
 
 TOPIC = "demo.status"
 _last = 0.0
@@ -43,7 +44,7 @@ def format_bytes(n: int) -> str:
 def publish_status() -> None:
     global _last
     now = time.monotonic()
-    if now - _last >= load_settings()["refresh_seconds"] - 0.05:
+    if now - _last >= store.load().refresh_seconds - 0.05:
         _last = now
         publish(TOPIC, status_fields())
 

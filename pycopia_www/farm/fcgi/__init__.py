@@ -5,30 +5,16 @@
 See docs/fastcgi.md for the behaviour and docs/performance.md for the measurements.
 """
 import logging
-import os
 import socket
 
 from .master import Master
+from .records import RecordIO
 from .settings import Pool
-
-RECORD_IO_ENV = "PWWW_FCGI_RECORD_IO"
-
-
-def record_io_class(choice=None):
-    """The record reader/writer: ours ("lean", the default) or flup's ("flup")."""
-    choice = choice or os.environ.get(RECORD_IO_ENV) or "lean"
-    if choice == "lean":
-        from .records import RecordIO
-        return RecordIO
-    if choice == "flup":
-        from .flupio import FlupRecordIO
-        return FlupRecordIO
-    raise ValueError(f"{RECORD_IO_ENV}={choice!r}: expected 'lean' or 'flup'")
 
 
 def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
           max_requests: int = 0, request_timeout: float = 30.0,
-          log: logging.Logger | None = None) -> None:
+          log: logging.Logger | None = None, record_io: type = RecordIO) -> None:
     """Run the prefork master in the calling process until SIGTERM/SIGINT, then drain and return.
 
     listen_sock is a bound, listening stream socket (AF_UNIX, AF_INET or AF_INET6) that may be
@@ -37,6 +23,8 @@ def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
     raised to SOMAXCONN, so that connections wait there rather than being refused when every
     worker is busy. Must be called from the main thread: it installs signal handlers for
     SIGTERM, SIGINT and SIGCHLD while it runs and restores the previous ones on return.
+    record_io: the record reader/writer class; the tests also run every case with flup's
+    (tests/flupio.py), the reference implementation.
     """
     if listen_sock.type != socket.SOCK_STREAM:
         raise ValueError("serve() needs a stream socket")
@@ -52,7 +40,7 @@ def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
     values = {"FCGI_MAX_CONNS": str(workers), "FCGI_MAX_REQS": str(workers),
               "FCGI_MPXS_CONNS": "0"}
     Master(Pool(listen_sock, app, name, workers, max_requests, float(request_timeout), log,
-                record_io_class(), values)).run()
+                record_io, values)).run()
 
 
 __all__ = ["serve"]

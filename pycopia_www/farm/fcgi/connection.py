@@ -90,7 +90,7 @@ def whole_request(rid, flags, params, stdin):
 class Connection:
     """Serve requests on one accepted socket until the peer is done or the worker stops.
 
-    ``record_io`` is the record reader/writer (records.RecordIO or flupio.FlupRecordIO).
+    ``record_io`` is the record reader/writer (records.RecordIO, or the tests' flupio.FlupRecordIO).
     ``values`` answers FCGI_GET_VALUES. ``handler(conn, request)`` answers a request and returns
     True when the connection may carry another one. ``idle_wait(sock)`` waits on a kept connection
     between requests and returns True when the next one is arriving (False: close it).

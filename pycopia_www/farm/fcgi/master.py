@@ -11,8 +11,9 @@ import signal
 import sys
 import time
 
-from ...privileges import set_process_name
+from ...privileges import backend_short_name, set_process_name
 from .scoreboard import Scoreboard
+from .util import drain
 from .worker import STOP_SIGNALS, Worker
 
 TICK = 1.0                 # longest sleep between two looks at the scoreboard
@@ -74,11 +75,7 @@ class Master:
 
     def _sleep(self, seconds):
         select.select([self.wake_r], [], [], max(0.0, seconds))
-        try:
-            while os.read(self.wake_r, 512):
-                pass
-        except BlockingIOError:
-            pass
+        drain(self.wake_r)
 
     # -- workers ---------------------------------------------------------------------------------
 
@@ -118,7 +115,7 @@ class Master:
             signal.set_wakeup_fd(-1)
             os.close(self.wake_r)
             os.close(self.wake_w)
-            set_process_name(f"pwww-{self.pool.name}-worker")
+            set_process_name(f"pwww-{self.pool.name}-worker", short=backend_short_name(self.pool.name))
             status = Worker(self.pool, slot, self.board).run()
         except BaseException:
             try:

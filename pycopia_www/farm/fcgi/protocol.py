@@ -1,7 +1,7 @@
 """FastCGI 1.0 wire format: constants, record headers, name-value pairs.
 
 Pure functions over bytes; no sockets here. Both record I/O paths (our own in
-``records.py`` and flup's in ``flupio.py``) and the connection logic share these.
+``records.py``, and flup's in tests/flupio.py for the tests) and the connection logic share these.
 """
 import struct
 
@@ -50,11 +50,6 @@ class ProtocolError(Exception):
     """The peer sent something that is not FastCGI; the connection cannot continue."""
 
 
-def header(rtype, request_id, length):
-    """The 8-byte header of an unpadded record."""
-    return HEADER.pack(VERSION, rtype, request_id, length, 0)
-
-
 def record(rtype, request_id, content=b""):
     """One complete record (content must fit in one record)."""
     return HEADER.pack(VERSION, rtype, request_id, len(content), 0) + content
@@ -77,10 +72,6 @@ def stream_records(rtype, request_id, data):
 def end_request(request_id, app_status=0, protocol_status=REQUEST_COMPLETE):
     """FCGI_END_REQUEST for request_id."""
     return record(END_REQUEST, request_id, END_BODY.pack(app_status & 0xFFFFFFFF, protocol_status))
-
-
-def unknown_type(rtype):
-    return record(UNKNOWN_TYPE, 0, UNKNOWN_TYPE_BODY.pack(rtype))
 
 
 def decode_pairs(data):

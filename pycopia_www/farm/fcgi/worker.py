@@ -22,6 +22,7 @@ import time
 
 from . import protocol as P
 from .connection import Connection
+from .util import drain
 from .wsgi import RequestTimeout, respond
 
 KEEP_IDLE = 5.0        # seconds a kept (FCGI_KEEP_CONN) connection may sit idle between requests
@@ -78,13 +79,6 @@ class Worker:
         # The master forks with the stop signals blocked; one sent since is delivered now.
         signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
 
-    def _drain_wake(self):
-        try:
-            while os.read(self.wake_r, 512):
-                pass
-        except BlockingIOError:
-            pass
-
     def run(self):
         """Serve until told to stop, recycled or timed out. Returns the exit status."""
         self._setup_signals()
@@ -100,7 +94,7 @@ class Worker:
                 fd, _ = accept()
             except BlockingIOError:
                 poller.poll()
-                self._drain_wake()
+                drain(self.wake_r)
                 continue
             except OSError as exc:
                 if exc.errno in (errno.ECONNABORTED, errno.EPROTO):
@@ -157,5 +151,5 @@ class Worker:
         poller.register(self.wake_r, select.POLLIN)
         poller.register(self.listen, select.POLLIN)
         ready = poller.poll(KEEP_IDLE * 1000)
-        self._drain_wake()
+        drain(self.wake_r)
         return any(fd == sock.fileno() for fd, _ in ready) and not self.done()

@@ -1,12 +1,14 @@
-"""Record I/O through flup's fcgi_base.Record: the reference path, same interface as RecordIO.
+"""Record I/O through flup's fcgi_base.Record: the reference path, same interface as the
+server's RecordIO (pycopia_www/farm/fcgi/records.py).
 
 Every record is read with flup's Record.read and written with Record.write the moment it is
-produced, as flup's own servers do. Selected with PWWW_FCGI_RECORD_IO=flup; the tests run every
-case against both paths, and bench/bench_hello.py can measure either.
+produced, as flup's own servers do. serve(..., record_io=FlupRecordIO): the tests run every case
+against both paths, and bench/bench_hello.py measures both. flup is a test and bench dependency
+only: a test oracle, not part of the farm.
 """
 from flup.server import fcgi_base as flup
 
-from . import protocol as P
+from pycopia_www.farm.fcgi import protocol as P
 
 
 class FlupRecordIO:

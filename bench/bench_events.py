@@ -200,7 +200,7 @@ def main() -> int:
         status = json.loads(ctl(farm, "status", "--json").stdout)
         pids = {"events": status["backends"]["bench.events"]["pid"],
                 "lighttpd": status["lighttpd"]["pid"]}
-        publish_socket = str(root / "var" / "run" / "events" / "bench" / "publish.sock")
+        publish_socket = str(root / "var" / "run" / "events" / "bench.sock")
         for n in (int(x) for x in args.subscribers.split(",")):
             r = asyncio.run(run_round(port, publish_socket, pids, n, args.rate, args.seconds))
             print(f"bench events: subscribers={r['subscribers']} delivered={r['delivered']:.4f} "

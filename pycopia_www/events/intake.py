@@ -8,7 +8,6 @@ logged; a uid that may do nothing at all is hung up on at once.
 """
 import json
 import logging
-import os
 import socket
 import struct
 
@@ -70,6 +69,7 @@ class Intake:
         loop.add_reader(sock, self._accept)
 
     def close(self) -> None:
+        """Stop taking publishers (the listening socket itself stays open: it is not ours)."""
         self.loop.remove_reader(self.sock)
         for peer in list(self.peers):
             self._hang_up(peer)
@@ -154,13 +154,3 @@ class Intake:
             suffix = f" ({count} times)" if count > 1 else ""
             log.warning("refused: %s, pid %d, %s%s", self.permissions.who(uid), pid, what, suffix)
 
-
-def open_socket(path) -> socket.socket:
-    """Bind the publish socket at `path` (a directory of the events backend's own), open to every
-    local user: the peer check above decides what each may do."""
-    path.unlink(missing_ok=True)
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
-    sock.bind(str(path))
-    os.chmod(path, 0o666)
-    sock.listen(64)
-    return sock

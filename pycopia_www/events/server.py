@@ -1,6 +1,6 @@
 """The events server: one process and one event loop holding every event stream of a virtual host.
 
-    serve(listener, ident, privileged=True)   # farm/backend.py, after the privilege drop
+    serve(listener, publish, site, backend)   # farm/backend.py, after the privilege drop
 
 lighttpd hands each GET /events?topic=... over FastCGI (one connection per stream, responses
 streamed: server.stream-response-body in the generated config); the stream stays open and gets
@@ -18,12 +18,11 @@ import signal
 import socket
 import time
 
-from ..config import Backend, Site, load_site
-from ..farm import paths
+from ..config import Backend, Site
 from . import requests, sse
 from .fastcgi import Connection
 from .hub import Hub
-from .intake import Intake, Permissions, open_socket
+from .intake import Intake, Permissions
 
 STATS_EVERY = 60.0          # seconds between two summary lines in the log (when anything changed)
 # lighttpd notices that a client has gone (a closed tab, a reload) only when it writes to it.
@@ -139,28 +138,22 @@ def _raise_fd_limit(wanted: int) -> None:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
 
 
-def serve(listener: socket.socket, ident: str, *, privileged: bool = True,
-          log: logging.Logger | None = None, site: Site | None = None) -> None:
-    """Serve the events backend `ident` on `listener` (FastCGI, from lighttpd) until SIGTERM or
-    SIGINT. The site is read from PYCOPIA_WWW_FARM unless given."""
+def serve(listener: socket.socket, publish: socket.socket, site: Site, backend: Backend, *,
+          privileged: bool = True, log: logging.Logger | None = None) -> None:
+    """Serve the events backend `backend` until SIGTERM or SIGINT: FastCGI streams on `listener`
+    (from lighttpd), what backends publish on `publish` (a listening SOCK_SEQPACKET socket). Both
+    sockets are the supervisor's: they are left open and their paths alone."""
     log = log or logging.getLogger("pycopia_www.events")
-    site = site or load_site(os.environ["PYCOPIA_WWW_FARM"])
-    backend = site.backend(ident)
     _raise_fd_limit(backend.events.max_streams + 256)
     loop = asyncio.new_event_loop()
     try:
-        loop.run_until_complete(_main(loop, listener, site, backend, privileged, log))
+        loop.run_until_complete(_main(loop, listener, publish, site, backend, privileged, log))
     finally:
         loop.close()
 
 
-async def _main(loop, listener, site: Site, backend: Backend, privileged: bool, log) -> None:
+async def _main(loop, listener, publish, site: Site, backend: Backend, privileged: bool, log) -> None:
     server = EventsServer(loop, site, backend, privileged=privileged, log=log)
-    # For now the events backend binds its publish socket itself, in a directory setup made its
-    # own (farm/accounts.py); the supervisor is to hold it like every other socket.
-    publish_path = paths.publish_socket(site.farm, backend.host)
-    publish = open_socket(publish_path)
-    bound = publish_path.stat().st_ino
     server.intake = Intake(loop, publish, server.permissions, server.settings,
                            server.hub.publish, server.reauthorize)
     listener.setblocking(False)
@@ -172,15 +165,9 @@ async def _main(loop, listener, site: Site, backend: Backend, privileged: bool, 
     loop.call_later(server.settings.heartbeat, server.heartbeat)
     loop.call_later(STATS_EVERY, server.log_stats)
     log.info("events server up: %d topic rule(s), publish socket %s", len(server.settings.topics),
-             publish_path)
+             publish.getsockname())
     await stop.wait()
     fastcgi.close()
     server.intake.close()
-    publish.close()
-    try:
-        if publish_path.stat().st_ino == bound:     # not yet replaced by a reloaded server's
-            publish_path.unlink()
-    except FileNotFoundError:
-        pass
     await server.drain()
     server.log_stats(again=False)

@@ -105,13 +105,9 @@ def prepare_directories(site: Site, as_root: bool) -> None:
         ("log_dir", paths.lighttpd_log_dir(farm), front, 0o750),
         ("state_dir", farm.state_dir, root, 0o755),
     ]
-    for vhost in site.vhosts:
-        if (events := vhost.events_backend) is not None:
-            # The events backend binds its publish socket here itself (for now: the supervisor
-            # is to hold it like the others); every local user may reach it (docs/events.md).
-            events_owner = _ids(events.user, events.group) if as_root else me
-            plan += [("run_dir", farm.run_dir / "events", root, 0o755),
-                     ("run_dir", paths.publish_dir(farm, vhost.name), events_owner, 0o755)]
+    if any(v.events_backend is not None for v in site.vhosts):
+        # The events backends' publish sockets: the supervisor's, reachable by every local user.
+        plan.append(("run_dir", paths.publish_dir(farm), root, 0o755))
     for key, path, owner, mode in plan:
         _prepare(farm.file, key, path, owner, mode)
     for b in site.local_backends:

@@ -6,6 +6,7 @@ malformed Last-Event-ID is ignored, an events backend that does not read makes p
 import json
 import os
 import signal
+import stat
 import threading
 import time
 from urllib.parse import quote
@@ -317,3 +318,17 @@ def test_a_reload_replaces_the_events_server_and_clients_come_back(farm):
         assert s.next() == {"event": "pwww-missed", "data": ["net.reload"]}   # a new epoch
         wait_for(lambda: publish(farm, "net.reload", 2)["sent"] == 1)
         assert s.next()["data"]["value"] == 2
+
+
+def test_the_publish_socket_is_the_supervisors_and_outlives_the_events_server(farm):
+    path = farm.root / "var" / "run" / "events" / "main.sock"
+    before = path.stat()
+    assert (before.st_uid, stat.S_IMODE(before.st_mode), stat.S_ISSOCK(before.st_mode)) == (0, 0o666, True)
+    old = farm.status()["backends"]["main.events"]["pid"]
+    os.kill(old, signal.SIGKILL)
+    wait_for(lambda: farm.status()["backends"]["main.events"]["pid"] not in (None, old)
+             and farm.status()["backends"]["main.events"]["state"] == "running", within=30)
+    assert path.stat().st_ino == before.st_ino          # the same socket, handed to the new one
+    with stream(farm, "topic=net.again") as s:
+        wait_for(lambda: publish(farm, "net.again", 1)["sent"] == 1)
+        assert s.next()["data"]["value"] == 1

@@ -4,6 +4,7 @@ the events server is gone or does not read."""
 import asyncio
 import logging
 import os
+import socket
 import threading
 import time
 
@@ -11,7 +12,7 @@ import pytest
 
 from pycopia_www.config import EventSettings, TopicRule
 from pycopia_www.events import packets
-from pycopia_www.events.intake import Intake, Permissions, open_socket
+from pycopia_www.events.intake import Intake, Permissions
 from pycopia_www.events.publish import Publisher
 from pycopia_www.proxy.codec import EncodeError
 
@@ -32,6 +33,15 @@ class VHost:
 
 
 ME = os.getuid()
+
+
+def open_socket(path):
+    """A publish socket as the supervisor makes one: listening, open to every local user."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    sock.bind(str(path))
+    os.chmod(path, 0o666)
+    sock.listen(64)
+    return sock
 
 
 def permissions(**uids):
@@ -69,6 +79,7 @@ class Server:
         self.loop.call_soon_threadsafe(stop)
         self.thread.join(10)
         self.sock.close()
+        self.path.unlink()
         self.loop.close()
 
 

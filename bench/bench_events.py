@@ -30,7 +30,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
-WEBSITECTL = [sys.executable, "-m", "pycopia_www.farm.cli"]
+WEBSITECTL = [sys.executable, "-m", "pycopia_www.ctl"]
 TOPIC = "bench.tick"
 
 PUBLISHER = """

@@ -90,7 +90,10 @@ def main(argv: list[str]) -> int:
         os.environ["HOME"] = spec["state_dir"]
         os.environ.update(backend.environment)
         sys.path[:0] = site.import_paths(backend)       # the site's own packages (handlers, ...)
-        app = _entry(spec["entry"])(site, backend)
+        if backend.kind == "events":        # its `app` is the events server: no web layer here
+            app = _entry(backend.app)
+        else:
+            app = _entry(spec["entry"])(site, backend)
     except Exception:
         log.critical("cannot load application %r", spec.get("ident"), exc_info=True)
         return EXIT_CONFIG

@@ -18,6 +18,7 @@ import textwrap
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 WEBSITECTL = [sys.executable, "-m", "pycopia_www.ctl"]
@@ -183,6 +184,50 @@ class Farm:
                 pass
             time.sleep(0.02)
         raise AssertionError(f"{path} not served within {within}s\n{self.logs()}")
+
+
+class Browser:
+    """Just enough of a browser: a cookie jar and the forms' CSRF token."""
+
+    def __init__(self, farm, host="main.test", address="127.0.0.1"):
+        """`address`: where it connects from (all of 127/8 is this machine), as REMOTE_ADDR."""
+        self.farm, self.host, self.cookies, self.address = farm, host, {}, address
+
+    def call(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.farm.port, timeout=15,
+                                          source_address=(self.address, 0))
+        h = {"Host": self.host, **(headers or {})}
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            conn.request(method, path, body=body, headers=h)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        for header in resp.headers.get_all("Set-Cookie") or ():
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in header:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return resp.status, resp.headers, data
+
+    def get(self, path, **headers):
+        return self.call("GET", path, headers=headers)
+
+    def post(self, path, fields, **headers):
+        return self.call("POST", path, urlencode(fields).encode(),
+                         {"Content-Type": "application/x-www-form-urlencoded", **headers})
+
+    def token(self, path="/auth/login") -> str:
+        page = self.get(path)[2].decode()
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def login(self, name="ann", password="ann-pw-1", next_="/g/"):
+        return self.post("/auth/login", {"name": name, "password": password, "next": next_,
+                                         "csrf_token": self.token()})
 
 
 class Load:

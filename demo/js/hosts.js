@@ -3,6 +3,7 @@
 // delete hosts without a page load. The server decides who may change what: describe() says
 // so, and a refused call is shown as it came back.
 import { connect } from "/pwww/proxy.js";
+import { subscribe } from "/pwww/events.js";
 
 const PAGE_SIZE = 10;
 const COLUMNS = [["name", "Name"], ["address", "Address"], ["mac", "MAC"], ["group_id", "Group"],
@@ -179,6 +180,12 @@ async function start() {
     groups = new Map(choices.map((c) => [c.value, c.label]));
     build(app);
     await load();
+    // The db backend publishes every committed change of a host or a group (its key only): the
+    // page shows what another browser changed, read again through the API like any page.
+    let pending = null;
+    const reload = () => { clearTimeout(pending); pending = setTimeout(load, 100); };
+    subscribe("hosts.*", reload, { onMissed: reload });
+    subscribe("groups.*", reload, { onMissed: reload });
     document.body.classList.add("live");          // the browser tests wait for this
   } catch (error) {
     say(`The hosts page could not start: ${describe(error)}`, true);

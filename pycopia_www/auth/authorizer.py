@@ -21,12 +21,14 @@ from hashlib import sha256
 from pathlib import Path
 
 from .. import rpcwire
+from ..events import reauthorize
 from ..markup.negotiate import prefers
 from ..web.access import route_roles
 from ..web.csrf import has_proxy_header
 from ..web.response import JSONResponse, Redirect, Response
 from ..web.routed_path import AUTHZ_PATH, canonical_path
 from .store import Session, Store
+from .streams import decide_stream
 
 log = logging.getLogger("pycopia_www.auth")
 
@@ -35,7 +37,7 @@ SECURE_SESSION_COOKIE = "__Host-pwww_session"   # over HTTPS: Secure, Path=/, no
 STORE_FILE = "auth.sqlite"                      # in the auth backend's state directory
 SECRET_FILE = "secret.key"
 SECRET_SIZE = 32
-VARIABLES = ("REMOTE_USER", "PWWW_ROLES", "PWWW_SESSION", "PWWW_CSRF")
+VARIABLES = ("REMOTE_USER", "PWWW_ROLES", "PWWW_SESSION", "PWWW_CSRF", "PWWW_SESSION_ENDS")
 
 
 def session_cookie_name(request) -> str:
@@ -90,18 +92,21 @@ class Service:
 
     def __init__(self, settings, directory: Path = Path(".")):
         self.settings = settings
-        self.store = Store(directory / STORE_FILE, password_cost=settings.password_cost)
+        # Sessions that end or change end their event streams too (docs/events.md).
+        self.store = Store(directory / STORE_FILE, password_cost=settings.password_cost,
+                           on_change=reauthorize)
         self.secret = _load_secret(directory / SECRET_FILE)
 
     def csrf_token(self, session_id: str) -> str:
         mac = hmac.new(self.secret, b"csrf:" + session_id.encode(), sha256).digest()
         return base64.urlsafe_b64encode(mac).decode().rstrip("=")
 
-    def current(self, request) -> Session | None:
+    def current(self, request, *, touch: bool = True) -> Session | None:
         token = request.cookies.get(session_cookie_name(request))
         if not token or len(token) > 100:
             return None
-        return self.store.session(token, self.settings.idle_timeout, self.settings.max_age)
+        return self.store.session(token, self.settings.idle_timeout, self.settings.max_age,
+                                  touch=touch)
 
     def variables(self, session: Session) -> dict[str, str]:
         return {"REMOTE_USER": session.user, "PWWW_ROLES": ",".join(sorted(session.roles)),
@@ -126,6 +131,11 @@ class Authorizer:
         for name in (*VARIABLES, AUTHZ_PATH):   # only this hook says who is logged in here
             environ.pop(name, None)
         svc = service(request)
+        if environ.get("FCGI_ROLE") == "AUTHORIZER":
+            routed = canonical_path(environ.get("REQUEST_URI", "/"))    # None: decide() refuses
+            target = request.urls.resolve(routed[1]).backend if routed else None
+            if target is not None and target.kind == "events":
+                return decide_stream(request, svc, target)
         session = svc.current(request)
         if environ.get("FCGI_ROLE") == "AUTHORIZER":
             return decide(request, svc, session)

@@ -82,11 +82,17 @@ def check_roles(roles) -> frozenset[str]:
 
 
 class Store:
-    def __init__(self, path: Path, *, clock=time.time, password_cost: int = DEFAULT_COST):
+    """`on_change(user, session_id)` is called after a change that ends or alters sessions: of
+    one session, or of every session of the user (session_id None). The auth backend passes
+    events.reauthorize, so open event streams of those sessions end at once."""
+
+    def __init__(self, path: Path, *, clock=time.time, password_cost: int = DEFAULT_COST,
+                 on_change=None):
         """password_cost: log2 of scrypt's N for new hashes; older hashes are raised to it."""
         self.path = Path(path)
         self.clock = clock
         self.password_cost = password_cost
+        self.on_change = on_change or (lambda user, session_id: None)
         self.engine = create_engine(f"sqlite:///{self.path}")
         event.listen(self.engine, "connect", _sqlite_pragmas)
         with self.engine.begin() as db:
@@ -109,6 +115,7 @@ class Store:
             db.execute(delete(sessions).where(sessions.c.user == name))
             if not db.execute(delete(users).where(users.c.name == name)).rowcount:
                 raise UserError(f"no user {name!r}")
+        self.on_change(name, None)
 
     def set_password(self, name: str, password: str) -> None:
         """Also ends every session of the user: whoever knew the old password is out."""
@@ -118,12 +125,14 @@ class Store:
             if not changed:
                 raise UserError(f"no user {name!r}")
             db.execute(delete(sessions).where(sessions.c.user == name))
+        self.on_change(name, None)
 
     def set_roles(self, name: str, roles) -> None:
         with self.engine.begin() as db:
             if not db.execute(update(users).where(users.c.name == name)
                               .values(roles=",".join(sorted(check_roles(roles))))).rowcount:
                 raise UserError(f"no user {name!r}")
+        self.on_change(name, None)
 
     def list_users(self) -> list[tuple[str, frozenset[str], int]]:
         """(name, roles, open sessions) per user, by name."""
@@ -163,9 +172,11 @@ class Store:
                                                created=now, last_seen=now))
         return token, sid
 
-    def session(self, token: str, idle_timeout: float, max_age: float) -> Session | None:
+    def session(self, token: str, idle_timeout: float, max_age: float, *,
+                touch: bool = True) -> Session | None:
         """The live session for a cookie token, or None. An expired one is removed; a live one
-        has its idle clock restarted."""
+        has its idle clock restarted, unless `touch` is false (a request that is no sign of a
+        person, such as an event stream reconnecting)."""
         now = self.clock()
         with self.engine.begin() as db:
             row = db.execute(select(sessions, users.c.roles).join(users, users.c.name == sessions.c.user)
@@ -175,17 +186,24 @@ class Store:
             if now - row.last_seen > idle_timeout or now - row.created > max_age:
                 db.execute(delete(sessions).where(sessions.c.id == row.id))
                 return None
+            if not touch:
+                return Session(row.id, row.user, _roles(row.roles), row.created, row.last_seen)
             if now - row.last_seen > min(TOUCH_EVERY, idle_timeout / 10):
                 db.execute(update(sessions).where(sessions.c.id == row.id).values(last_seen=now))
             return Session(row.id, row.user, _roles(row.roles), row.created, now)
 
     def end_session(self, token: str) -> None:
         with self.engine.begin() as db:
-            db.execute(delete(sessions).where(sessions.c.token_hash == token_hash(token)))
+            row = db.execute(delete(sessions).where(sessions.c.token_hash == token_hash(token))
+                             .returning(sessions.c.user, sessions.c.id)).first()
+        if row is not None:
+            self.on_change(row.user, row.id)
 
     def end_all_sessions(self, name: str) -> int:
         with self.engine.begin() as db:
-            return db.execute(delete(sessions).where(sessions.c.user == name)).rowcount
+            ended = db.execute(delete(sessions).where(sessions.c.user == name)).rowcount
+        self.on_change(name, None)
+        return ended
 
     # -- throttling (the policy is throttle.py's) -----------------------------------------------
 

@@ -16,6 +16,7 @@ cost new hashes are made at; default passwords.DEFAULT_COST). ROLES is comma-sep
 import sys
 from pathlib import Path
 
+from ..events import reauthorize
 from .authorizer import STORE_FILE
 from .passwords import DEFAULT_COST, generate_password
 from .store import Store, UserError, check_name
@@ -71,7 +72,8 @@ def main(argv: list[str]) -> int:
     if args[:1] == ["--password-cost"]:
         cost, args = int(args[1]), args[2:]
     try:
-        out = run(Store(Path(STORE_FILE), password_cost=cost), args[0], args[1:])
+        out = run(Store(Path(STORE_FILE), password_cost=cost, on_change=reauthorize), args[0],
+                  args[1:])
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return 1

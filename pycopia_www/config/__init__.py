@@ -9,10 +9,10 @@ from pathlib import Path
 from .database import DatabaseSettings
 from .errors import ConfigError
 from .farm import FarmSettings, Supervision, load_farm, read_text
-from .site import AuthSettings, Backend, VirtualHost, load_virtual_host
+from .site import AuthSettings, Backend, EventSettings, TopicRule, VirtualHost, load_virtual_host
 
-__all__ = ["AuthSettings", "ConfigError", "DatabaseSettings", "FarmSettings", "Supervision", "Backend", "VirtualHost",
-           "Site", "Snapshot", "load_site"]
+__all__ = ["AuthSettings", "ConfigError", "DatabaseSettings", "EventSettings", "FarmSettings",
+           "Supervision", "Backend", "TopicRule", "VirtualHost", "Site", "Snapshot", "load_site"]
 
 
 @dataclass(frozen=True)

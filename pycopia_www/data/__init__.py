@@ -8,6 +8,7 @@
   filters      the API's structured filter language, compiled to SQLAlchemy expressions
   permissions  TableAccess: who may read and write each table, hidden tables and columns
   api          DatabaseProxy: the database JSON API that JavaScript calls
+  changes      after_commit(session, fn), and committed changes published as events
 
 Nothing here is imported until used, and SQLAlchemy only by backends that declare a database:
 `from pycopia_www.data import DatabaseProxy` loads what that name needs.
@@ -16,7 +17,8 @@ import importlib
 
 _EXPORTS = {"Database": "engine", "DatabaseProxy": "api", "TableAccess": "permissions",
             "ANYONE": "permissions", "LOGGED_IN": "permissions", "NOBODY": "permissions",
-            "HIDDEN": "permissions", "FilterLimits": "filters", "Problem": "schema"}
+            "HIDDEN": "permissions", "FilterLimits": "filters", "Problem": "schema",
+            "after_commit": "changes"}
 
 __all__ = sorted(_EXPORTS)
 

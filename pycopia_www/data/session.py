@@ -53,5 +53,11 @@ register_translator(_translate)
 
 
 def database_hook(backend) -> DatabaseSession:
-    """The request.db hook for a backend that declares a database (build_app calls this)."""
-    return DatabaseSession(Database(backend.database))
+    """The request.db hook for a backend that declares a database (build_app calls this). A
+    backend allowed to publish (`publish = ["hosts.*"]`) publishes its committed changes."""
+    database = Database(backend.database)
+    if backend.publish:
+        from ..events import publish
+        from .changes import publish_changes
+        publish_changes(database, publish, backend.publish)
+    return DatabaseSession(database)

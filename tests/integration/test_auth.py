@@ -1,16 +1,14 @@
 """Users, sessions and the authorizer through real lighttpd and real backends under their own
 users: lighttpd asks the auth backend before every request to /g, and the /g backend records each
 request it is given, so a refused request can be shown never to reach it."""
-import http.client
 import json
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 
-from farmkit import Farm
+from farmkit import Browser, Farm
 
 APPS = 'pythonpath = ["@APPS@"]'
 BACKENDS = f"""\
@@ -76,50 +74,6 @@ def user(farm, *args, host="main", password=None):
 def hits(farm, host="main") -> list[dict]:
     log = farm.root / "var" / "state" / f"{host}.g" / "hits.log"
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-
-
-class Browser:
-    """Just enough of a browser: a cookie jar and the forms' CSRF token."""
-
-    def __init__(self, farm, host="main.test", address="127.0.0.1"):
-        """`address`: where it connects from (all of 127/8 is this machine), as REMOTE_ADDR."""
-        self.farm, self.host, self.cookies, self.address = farm, host, {}, address
-
-    def call(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.farm.port, timeout=15,
-                                          source_address=(self.address, 0))
-        h = {"Host": self.host, **(headers or {})}
-        if self.cookies:
-            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            conn.request(method, path, body=body, headers=h)
-            resp = conn.getresponse()
-            data = resp.read()
-        finally:
-            conn.close()
-        for header in resp.headers.get_all("Set-Cookie") or ():
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if "Max-Age=0" in header:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        return resp.status, resp.headers, data
-
-    def get(self, path, **headers):
-        return self.call("GET", path, headers=headers)
-
-    def post(self, path, fields, **headers):
-        return self.call("POST", path, urlencode(fields).encode(),
-                         {"Content-Type": "application/x-www-form-urlencoded", **headers})
-
-    def token(self, path="/auth/login") -> str:
-        page = self.get(path)[2].decode()
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-    def login(self, name="ann", password="ann-pw-1", next_="/g/"):
-        return self.post("/auth/login", {"name": name, "password": password, "next": next_,
-                                         "csrf_token": self.token()})
 
 
 def test_setup_prints_a_generated_admin_password_once_and_it_works(farm):

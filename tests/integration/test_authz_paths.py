@@ -10,7 +10,8 @@ import pytest
 
 import fcgi_client
 from farmkit import Farm
-from test_auth import Browser, user
+from farmkit import Browser
+from test_auth import user
 
 APPS = 'pythonpath = ["@APPS@"]'
 SITE = f"""\

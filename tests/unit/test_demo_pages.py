@@ -163,3 +163,11 @@ def test_flash_messages_show_only_registered_texts(client):
     with pytest.raises(KeyError, match="not registered"):
         flash_redirect("/", "nonsense")
     assert flash_redirect("/x", "saved", query={"page": 2}).location == "/x?page=2&flash=saved"
+def test_the_status_panel_is_bound_to_its_topic(client):
+    """Pushed, not polled: each value names topic and field for /pwww/live.js, and the page's
+    first values are the publisher's own (handlers/ui/live.py)."""
+    body = client.get("/", headers=XHTML).text
+    assert 'src="/pwww/live.js"' in body
+    for key in ("hostname", "uptime", "load", "memory", "processes", "publisher", "updated"):
+        element = re.search(rf'<[a-z]+ id="status-{key}"[^>]*>', body).group(0)
+        assert f'data-topic="demo.status" data-field="{key}"' in element, element

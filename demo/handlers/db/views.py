@@ -7,6 +7,8 @@ import time
 
 from sqlalchemy import delete, select
 
+from pycopia_www.data import after_commit
+from pycopia_www.events import publish
 from pycopia_www.ui import flash_redirect
 
 from handlers.common import page
@@ -33,11 +35,12 @@ class Notes:
     def get(self, request, errors=None):
         doc, content = page("Notes", request)
         notes = request.db.scalars(select(Note.text).order_by(Note.id))
-        content.add_list(list(notes), empty="No notes yet.")
+        content.add_list(list(notes), empty="No notes yet.", id="notes")
         form = content.add_form(action=request.get_url("notes"), errors=errors or {})
         fs = form.add_fieldset("New note")
         fs.add_textinput("text", "Note")
         form.add_submit("Add")
+        doc.add_script("/js/demo-start.js", in_body=True)   # js/demo.js: new notes appear live
         return doc
 
     def post(self, request):
@@ -49,6 +52,8 @@ class Notes:
         db.flush()
         newest = select(Note.id).order_by(Note.id.desc()).limit(MAX_NOTES)
         db.execute(delete(Note).where(Note.id.not_in(newest)))
+        # Pages showing the notes add it at once (js/demo.js), once it is stored for good.
+        after_commit(db, lambda: publish("notes.added", {"text": text}))
         return flash_redirect(request.get_url("notes"), "added")
 
 

@@ -1,6 +1,9 @@
-"""Backend ui of the demo site: the pages. Data only: no view is imported here.
+"""Backend ui of the demo site: the pages. Data only: no view is imported here (only the status
+publisher, a timer that must be set up before the workers start).
 menu= makes a route an entry of the site's menu (pycopia_www.ui), whichever backend serves it."""
 from pycopia_www.urls import route
+
+import handlers.ui.live  # noqa: F401  (publishes demo.status: see live.py)
 
 V = "handlers.ui.views."
 

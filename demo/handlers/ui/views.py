@@ -3,7 +3,7 @@ from pycopia_www.ui import flash_redirect
 from pycopia_www.ui.forms import schema_form
 
 from handlers.common import page
-from handlers.ui.api import system_status
+from handlers.ui.live import TOPIC, status_fields
 from handlers.ui.settings import ROLLBACK_SECONDS, DemoSettings, store
 
 
@@ -27,6 +27,7 @@ def home(request):
         item.add_text(f": {why}")
     content.add_paragraph().add_anchor("/media/README.txt", "A static file, served by lighttpd")
     _status_panel(content)
+    doc.add_script("/pwww/live.js", in_body=True)       # keeps the data-topic elements live
     failing = content.add_section("failing")
     failing.add_heading(2, "A call that fails")
     p = failing.add_paragraph("The proxy method fail() raises ValueError; the page shows the rejection. ")
@@ -38,36 +39,21 @@ def home(request):
 
 
 def _status_panel(content):
-    """The live status, filled in here and refreshed by js/demo.js through /api/demo."""
-    s = system_status()
+    """The live status: filled in here, then pushed (handlers/ui/live.py publishes it every
+    second; each value names its topic and field, and /pwww/live.js updates it)."""
+    s = status_fields()
     panel = content.add_section("status")
     panel.add_heading(2, "Live status")
     cards = panel.add_div(class_="cards")
-    for key, term, text in [
-        ("hostname", "Host name", s["hostname"]),
-        ("uptime", "Up for", format_duration(s["uptime"])),
-        ("load", "Load", " ".join(f"{x:.2f}" for x in s["load"])),
-        ("memory", "Memory available", f"{format_bytes(s['memory_available'])} of {format_bytes(s['memory_total'])}"),
-        ("processes", "Processes", s["processes"]),
-        ("worker", "Answered by worker", s["worker"]),
-    ]:
+    for key, term in [("hostname", "Host name"), ("uptime", "Up for"), ("load", "Load"),
+                      ("memory", "Memory available"), ("processes", "Processes"),
+                      ("publisher", "Published by process")]:
         card = cards.add_div(class_="card")
         card.add_heading(3, term)
-        card.add_paragraph(str(text), id=f"status-{key}", class_="value")
+        card.add_paragraph(s[key], id=f"status-{key}", class_="value", data_topic=TOPIC,
+                           data_field=key)
     p = panel.add_paragraph("Updated: ")
-    p.add_span("when the page was built", id="status-updated")
-    panel.add_paragraph(id="status-error", class_="error")
-
-
-# The same formats as js/demo.js, so a refresh changes only what changed.
-def format_duration(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
-    return f"{days} d {hours} h {minutes:02d} min" if days else f"{hours} h {minutes:02d} min"
-
-
-def format_bytes(n: int) -> str:
-    return f"{n / 2**30:.1f} GiB"
+    p.add_span("when the page was built", id="status-updated", data_topic=TOPIC, data_field="updated")
 
 
 class Settings:

@@ -43,8 +43,10 @@ class Farm:
         for d in (self.root, self.root / "etc", self.root / "static"):
             os.chmod(d, 0o755)
         self.port = free_port()
+        self.tls_port = next(p for p in iter(free_port, None) if p != self.port)
         self.farm_file = self.root / "etc" / "farm.toml"
-        self.farm_file.write_text(f'listen = "127.0.0.1"\nport = {self.port}\n' + farm_extra + textwrap.dedent("""\
+        self.farm_file.write_text(f'listen = "127.0.0.1"\nport = {self.port}\ntls_port = {self.tls_port}\n'
+                                  + farm_extra + textwrap.dedent("""\
             [supervision]
             backoff_initial = 0.05
             backoff_max = 0.4

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import ConfigError
-from .farm import FarmSettings, Supervision, load_farm, read_text
-from .site import AuthSettings, Backend, VirtualHost, load_virtual_host
+from .farm import FarmSettings, LogSettings, Supervision, load_farm, read_text
+from .site import AuthSettings, Backend, TlsFiles, VirtualHost, load_virtual_host
 
-__all__ = ["AuthSettings", "ConfigError", "FarmSettings", "Supervision", "Backend", "VirtualHost",
-           "Site", "Snapshot", "load_site"]
+__all__ = ["AuthSettings", "ConfigError", "FarmSettings", "LogSettings", "Supervision", "Backend",
+           "TlsFiles", "VirtualHost", "Site", "Snapshot", "load_site"]
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,12 @@ class Site:
     def import_paths(self, backend: Backend) -> list[str]:
         """What goes in front of sys.path in `backend`'s processes: the site's own packages."""
         return [str(p) for p in backend.pythonpath + self.farm.pythonpath]
+
+    def redirects_to_https(self, vhost: VirtualHost) -> bool:
+        """Whether plain HTTP to `vhost` answers with a redirect to HTTPS."""
+        if not self.farm.tls_port:
+            return False
+        return self.farm.redirect_to_https if vhost.redirect_to_https is None else vhost.redirect_to_https
 
     def backend(self, ident: str) -> Backend:
         for b in self.backends:

@@ -29,6 +29,12 @@ def generated_dir(farm: FarmSettings) -> Path:
     return farm.run_dir / "lighttpd"
 
 
+def certificate_dir(farm: FarmSettings) -> Path:
+    # The certificates the farm made or was given by `websitectl cert install`: root's alone.
+    # lighttpd reads copies staged beside its generated configuration (certificates.stage).
+    return farm.state_dir / "tls"
+
+
 def control_socket(farm: FarmSettings) -> Path:
     return farm.run_dir / "websitectl.sock"
 

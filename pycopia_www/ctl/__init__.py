@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 from ..config import ConfigError
-from ..farm import cli as farm_cli
-from . import urls, user
+from ..farm import certcmd, cli as farm_cli
+from . import init, urls, user
 
 
 def cmd_setup(args) -> int:
@@ -23,7 +23,8 @@ def cmd_setup(args) -> int:
     return 0
 
 
-COMMANDS = {"setup": cmd_setup, **farm_cli.COMMANDS, **urls.COMMANDS, "user": user.cmd_user}
+COMMANDS = {"setup": cmd_setup, **farm_cli.COMMANDS, **urls.COMMANDS, "user": user.cmd_user,
+            "cert": certcmd.cmd_cert, "init": init.cmd_init}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,6 +35,8 @@ def parser() -> argparse.ArgumentParser:
     farm_cli.add_parsers(sub)
     urls.add_parsers(sub)
     user.add_parser(sub)
+    certcmd.add_parser(sub)
+    init.add_parser(sub)
     return p
 
 
@@ -41,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.farm = (Path(args.farm) if args.farm else farm_cli.default_farm_file()).resolve()
     if not hasattr(args, "port"):
-        args.port = None
+        args.port = args.tls_port = None
     quiet = getattr(args, "quiet", False)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s websitectl %(levelname)s: %(message)s" if quiet or

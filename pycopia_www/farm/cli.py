@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from ..config import ConfigError, FarmSettings, load_farm, load_site
-from . import lighttpd, paths, procfs
+from . import certificates, lighttpd, paths, procfs
 from .accounts import create_accounts, prepare_directories, prepare_state_dir
 from .checks import check_site
 from ..privileges import running_as_root
@@ -23,14 +23,21 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 90.0
 
 
+# `make install` writes this beside the installed venv: the farm file its websitectl uses.
+INSTALLED_FARM = Path(sys.prefix) / "pycopia-www-farm"
+
+
 def default_farm_file() -> Path:
-    """$PWWW_FARM; else the site in the current directory (./etc/farm.toml); else, in a checkout
-    of pycopia-www, the demo site."""
+    """$PWWW_FARM; else the site in the current directory (./etc/farm.toml); else the installed
+    farm's (SYSCONFDIR/farm.toml, as `make install` recorded it); else, in a checkout of
+    pycopia-www, the demo site."""
     if os.environ.get("PWWW_FARM"):
         return Path(os.environ["PWWW_FARM"])
     here = Path.cwd() / "etc" / "farm.toml"
     if here.exists():
         return here
+    if INSTALLED_FARM.is_file():
+        return Path(INSTALLED_FARM.read_text().strip())
     return Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml"
 
 
@@ -82,13 +89,16 @@ def setup(args):
     else:
         warn_if_unprivileged()
     prepare_directories(site, running_as_root())
+    for line in certificates.ensure(site):
+        print(line)
     check_site(site, as_root=running_as_root(), python=sys.executable)
     return site
 
 
 def cmd_check(args) -> int:
     site = load_site(args.farm)
-    for warning in check_site(site, as_root=running_as_root(), python=sys.executable, port=args.port):
+    for warning in check_site(site, as_root=running_as_root(), python=sys.executable, port=args.port,
+                              tls_port=args.tls_port):
         print(f"warning: {warning}")
     print(f"configuration OK: {args.farm} and {site.farm.backends_dir}")
     return 0
@@ -96,8 +106,9 @@ def cmd_check(args) -> int:
 
 def cmd_config(args) -> int:
     site = load_site(args.farm)
-    print(lighttpd.farm_conf(site, port=args.port, as_root=running_as_root()))
-    print(lighttpd.sites_conf(site), end="")
+    print(lighttpd.farm_conf(site, port=args.port, tls_port=args.tls_port, as_root=running_as_root()))
+    print(lighttpd.sites_conf(site, tls_port=args.tls_port,
+                              trusted=frozenset(certificates.trusted_hosts(site))), end="")
     return 0
 
 
@@ -108,6 +119,8 @@ def cmd_start(args) -> int:
     if pid:
         print(f"already running (supervisor pid {pid})", file=sys.stderr)
         return 1
+    for line in certificates.ensure(site):
+        log.info("%s", line)
     if args.foreground:
         warn_if_unprivileged()
         site = prepare_and_check(args.farm, port=args.port)
@@ -273,6 +286,8 @@ def add_parsers(sub) -> None:
     for name in ("start", "check", "config"):
         sub.choices[name].add_argument("--port", type=int, default=None,
                                        help="listen on this port instead of the configured one")
+        sub.choices[name].add_argument("--tls-port", type=int, default=None,
+                                       help="HTTPS on this port instead of the configured one")
 
 
 COMMANDS = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "reload": cmd_reload,

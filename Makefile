@@ -1,12 +1,19 @@
 # pycopia-www: the only entry points a user needs.
-#   make run    set everything up and serve the demo site in the foreground (PORT=8080)
-#   make test   set everything up and run the whole test suite
-#   make bench  run the benchmarks against their peers and print ratios
+#   make run        set everything up and serve the demo site in the foreground
+#                   (http://127.0.0.1:8080/ and https://127.0.0.1:8443/; PORT=, TLS_PORT=)
+#   make test       set everything up and run the whole test suite
+#   make bench      run the benchmarks against their peers and print ratios
+#   make wheels     build every Python dependency as a wheel, in build/wheels (a build machine)
+#   make install    install the framework, a site and a venv from those wheels (docs/install.md)
+#   make uninstall  remove what install added (never configuration, state or logs)
 SHELL := /bin/bash
 PORT ?= 8080
-# The site `make run` serves: the demo (demo/etc/farm.toml and demo/etc/backends.d).
+# HTTPS beside it: 8443 for 8080, and as far above any other PORT.
+TLS_PORT ?= $(shell echo $$(( $(PORT) + 363 )))
+# The site `make run` serves and `make install` installs: the demo (demo/etc/farm.toml,
+# demo/etc/backends.d, demo/handlers, ...), or SITE=DIR.
 SITE ?= demo
-FARM := $(CURDIR)/$(SITE)/etc/farm.toml
+FARM := $(abspath $(SITE))/etc/farm.toml
 PYTHON := /usr/bin/python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,12 +21,32 @@ BIN := $(VENV)/bin
 # `websitectl setup` generates one and prints it once.
 export ADMIN_PASSWORD
 
-# What the farm needs to run, and what the tests and benchmarks need on top.
-RUN_PACKAGES := lighttpd python3-venv python3-dev gcc libcap-dev
-TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps
+# What an installed farm needs on its box (no compiler, no network: docs/install.md); what a
+# build machine needs to make the wheels (python-prctl compiles); what a checkout runs with;
+# and what the tests and benchmarks need on top.
+TARGET_PACKAGES := python3 lighttpd lighttpd-mod-openssl openssl
+BUILD_PACKAGES := python3-venv python3-dev gcc libcap-dev
+RUN_PACKAGES := $(TARGET_PACKAGES) $(BUILD_PACKAGES)
+TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps curl systemd
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
 
-.PHONY: run test bench setup install clean
+# The installed layout; every directory can be overridden, DESTDIR is put in front of each
+# while writing (a package's or a firmware image's root).
+PREFIX ?= /opt/pycopia-www
+SYSCONFDIR ?= /etc/pycopia-www
+LOCALSTATEDIR ?= /var/lib/pycopia-www
+LOGDIR ?= /var/log/pycopia-www
+RUNSTATEDIR ?= /run/pycopia-www
+UNITDIR ?= /etc/systemd/system
+INITDIR ?= /etc/init.d
+# The address an installed farm listens on (the site's farm.toml is kept if LISTEN is empty).
+LISTEN ?= 0.0.0.0
+DESTDIR ?=
+WHEELS ?= build/wheels
+# pip itself, run from its wheel by the installer: Debian's (python3-venv brings it).
+PIP_WHEEL = $(firstword $(wildcard /usr/share/python-wheels/pip-*.whl))
+
+.PHONY: run test bench setup venv wheels install uninstall clean
 
 $(BIN)/.installed: pyproject.toml
 	@scripts/system-packages $(RUN_PACKAGES)
@@ -27,17 +54,41 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install -q --disable-pip-version-check -e '.[test]'
 	@touch $@
 
-install: $(BIN)/.installed
+# The checkout's own virtual environment (editable, with the test tools).
+venv: $(BIN)/.installed
 
-setup: install
+setup: venv
 	$(BIN)/websitectl --farm $(FARM) setup
 
 run: setup
-	exec $(BIN)/websitectl --farm $(FARM) start --foreground --port $(PORT)
+	exec $(BIN)/websitectl --farm $(FARM) start --foreground --port $(PORT) --tls-port $(TLS_PORT)
 
-test: install
+test: venv
 	@scripts/system-packages $(TEST_PACKAGES)
 	$(BIN)/python -m pytest
+
+# Every wheel an installed farm needs, built here (python-prctl is compiled, the rest comes as
+# it is on PyPI), pinned by pyproject.toml; rebuilt when the framework changes.
+$(WHEELS)/.built: pyproject.toml $(shell find pycopia_www -type f -not -name '*.pyc')
+	@$(MAKE) --no-print-directory venv
+	@scripts/system-packages $(BUILD_PACKAGES)
+	@test -n "$(PIP_WHEEL)" || { echo "no pip wheel in /usr/share/python-wheels (python3-venv)" >&2; exit 1; }
+	rm -rf $(WHEELS) build/lib
+	$(BIN)/pip wheel -q --disable-pip-version-check --use-pep517 --wheel-dir $(WHEELS) .
+	cp $(PIP_WHEEL) $(WHEELS)/
+	@touch $@
+
+wheels: $(WHEELS)/.built
+
+install: wheels
+	@test -n "$(DESTDIR)" || scripts/system-packages $(TARGET_PACKAGES)
+	$(PYTHON) scripts/install.py install --destdir "$(DESTDIR)" --prefix $(PREFIX) \
+	    --sysconfdir $(SYSCONFDIR) --localstatedir $(LOCALSTATEDIR) --logdir $(LOGDIR) \
+	    --runstatedir $(RUNSTATEDIR) --unitdir $(UNITDIR) --initdir $(INITDIR) \
+	    --site $(SITE) --wheels $(WHEELS) --listen "$(LISTEN)"
+
+uninstall:
+	$(PYTHON) scripts/install.py uninstall --destdir "$(DESTDIR)" --prefix $(PREFIX)
 
 # The benchmark peers live in their own venv so they never leak into the farm's.
 .venv-bench/.installed: pyproject.toml
@@ -45,9 +96,9 @@ test: install
 	.venv-bench/bin/pip install -q --disable-pip-version-check -e '.[bench]'
 	@touch $@
 
-bench: install .venv-bench/.installed
+bench: venv .venv-bench/.installed
 	@scripts/system-packages $(BENCH_PACKAGES)
 	.venv-bench/bin/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var demo/var .pytest_cache
+	rm -rf $(VENV) var demo/var .pytest_cache build

@@ -109,7 +109,8 @@ def load_farm(file: Path, text: str | None = None) -> FarmSettings:
         log_dir=path("log_dir", "var/log"),
         state_dir=path("state_dir", "var/state"),
         lighttpd_conf=path("lighttpd_conf", DEFAULT_LIGHTTPD_CONF),
-        backends_dir=path("backends_dir", "etc/backends.d"),
+        # Beside farm.toml by default, also when `root` puts the site elsewhere.
+        backends_dir=path("backends_dir", file.resolve().parent / "backends.d"),
         supervision=_supervision(f.sub("supervision", f.get("supervision", dict, {}))),
         logs=_logs(f.sub("logs", f.get("logs", dict, {}))),
         pythonpath=tuple((root / p).resolve() for p in f.strings("pythonpath", (".",),

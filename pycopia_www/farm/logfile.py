@@ -1,0 +1,56 @@
+"""Log files that cannot fill a flash disk: each is capped at a size, then rotated.
+
+The supervisor writes every log of the farm through one of these: each backend's output,
+lighttpd's error log (its stderr) and its access log (a pipe lighttpd writes to), and its own.
+When a write would take a file past `max_size`, NAME becomes NAME.1 (NAME.1 becomes NAME.2, ...,
+the oldest beyond `keep` is dropped) and a new NAME starts, so a log never takes more than
+(keep + 1) * max_size bytes. `reopen` picks up a file that someone else rotated or removed.
+"""
+import os
+from pathlib import Path
+
+from ..config import LogSettings
+
+
+class RotatingLog:
+    def __init__(self, path: Path, settings: LogSettings):
+        self.path = Path(path)
+        self.settings = settings
+        self._fd = -1
+        self._size = 0
+        self.reopen()
+
+    def reopen(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        self._size = os.fstat(self._fd).st_size
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if self._size and self._size + len(data) > self.settings.max_size:
+            self.rotate()
+        # One write per chunk, never split: lines from a chunk stay together in one file.
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+            self._size += written
+
+    def rotate(self) -> None:
+        for n in range(self.settings.keep - 1, 0, -1):
+            older = self.path.with_name(f"{self.path.name}.{n}")
+            if older.exists():
+                older.replace(self.path.with_name(f"{self.path.name}.{n + 1}"))
+        if self.path.exists():
+            self.path.replace(self.path.with_name(f"{self.path.name}.1"))
+        self.reopen()
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def close(self) -> None:
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1

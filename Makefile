@@ -27,7 +27,7 @@ export ADMIN_PASSWORD
 TARGET_PACKAGES := python3 lighttpd lighttpd-mod-openssl openssl
 BUILD_PACKAGES := python3-venv python3-dev gcc libcap-dev
 RUN_PACKAGES := $(TARGET_PACKAGES) $(BUILD_PACKAGES)
-TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps curl systemd
+TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace curl systemd
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
 
 # The installed layout; every directory can be overridden, DESTDIR is put in front of each

@@ -2,9 +2,11 @@
 
 Rows (WORKERS worker processes each):
   ours          lighttpd -> our FastCGI server -> the backend application (dispatcher, Proxy)
-  jsonrpc_peer  gunicorn (sync workers) -> Flask view -> the json-rpc package's dispatcher
+  uwsgi_peer    the same lighttpd (another port) -> uWSGI as a FastCGI server -> Flask view ->
+                the json-rpc package's dispatcher: the peer served exactly the way ours is
+  jsonrpc_peer  gunicorn (sync workers) -> the same Flask view, straight over HTTP
   flask_json    gunicorn -> a plain Flask JSON view doing the same work with no RPC layer
-The peers are reached straight over HTTP, without lighttpd in front: the hop is ours to pay.
+The gunicorn rows are reached without lighttpd in front: there the hop is ours to pay.
 
     .venv-bench/bin/python bench/bench_proxy.py [--duration S] [--rounds N]
 """
@@ -47,7 +49,15 @@ def write_site(tmp: Path) -> Path:
     return tmp / "etc" / "farm.toml"
 
 
-def lighttpd_conf(tmp: Path, port: int) -> str:
+PEER_WSGI = """
+import sys
+sys.path.insert(0, {here!r})
+from proxy_app import jsonrpc_flask_app
+application = jsonrpc_flask_app()
+"""
+
+
+def lighttpd_conf(tmp: Path, port: int, peer_port: int) -> str:
     return f"""
 server.modules = ("mod_fastcgi")
 server.document-root = "{tmp}"
@@ -58,7 +68,21 @@ server.max-fds = 4096
 server.max-connections = 2048
 fastcgi.server = ( "/" => (( "socket" => "{tmp}/ours.sock", "check-local" => "disable",
                                    "fix-root-scriptname" => "enable" )) )
+$SERVER["socket"] == "127.0.0.1:{peer_port}" {{
+    fastcgi.server = ( "/" => (( "socket" => "{tmp}/peer.sock", "check-local" => "disable",
+                                       "fix-root-scriptname" => "enable" )) )
+}}
 """
+
+
+def uwsgi_peer(tmp: Path, log):
+    """The json-rpc Flask peer under uWSGI's FastCGI server, with the bench venv's packages."""
+    (tmp / "peer_wsgi.py").write_text(PEER_WSGI.format(here=str(HERE)))
+    venv = Path(sys.executable).parent.parent
+    return start(["uwsgi", "--plugin", "python3", "--fastcgi-socket", f"{tmp}/peer.sock",
+                  "--master", "--processes", str(WORKERS), "--listen", "1024",
+                  "--home", str(venv), "--wsgi-file", str(tmp / "peer_wsgi.py"),
+                  "--disable-logging", "--die-on-term"], log)
 
 
 def call_ok(port: int) -> bool:
@@ -99,11 +123,13 @@ def measure(args, tmp: Path, log) -> dict:
     lua_headers = "".join(f'wrk.headers["{k}"] = "{v}"\n' for k, v in HEADERS.items())
     script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(json.dumps(CALL))}\n{lua_headers}')
     farm_file = write_site(tmp)
-    ports = {row: free_port() for row in ("ours", "jsonrpc_peer", "flask_json")}
-    (tmp / "lighttpd.conf").write_text(lighttpd_conf(tmp, ports["ours"]))
+    ports = {row: free_port() for row in ("ours", "uwsgi_peer", "jsonrpc_peer", "flask_json")}
+    (tmp / "lighttpd.conf").write_text(lighttpd_conf(tmp, ports["ours"], ports["uwsgi_peer"]))
     start([sys.executable, "-c", OURS_MAIN, f"{tmp}/ours.sock", str(HERE), str(farm_file),
            str(WORKERS)], log, cwd=REPO)
-    wait_until(lambda: os.path.exists(f"{tmp}/ours.sock"), "our backend")
+    uwsgi_peer(tmp, log)
+    wait_until(lambda: os.path.exists(f"{tmp}/ours.sock") and os.path.exists(f"{tmp}/peer.sock"),
+               "the FastCGI backends")
     start([LIGHTTPD, "-D", "-f", str(tmp / "lighttpd.conf")], log)
     gunicorn(ports["jsonrpc_peer"], "jsonrpc_flask_app", log)
     gunicorn(ports["flask_json"], "flask_json_app", log)
@@ -125,9 +151,9 @@ def main():
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", 2)))
     parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
-    for tool in ("wrk", LIGHTTPD):
+    for tool in ("wrk", LIGHTTPD, "uwsgi"):
         if not shutil.which(tool):
-            sys.exit(f"bench_proxy: {tool} is missing (Debian: wrk lighttpd)")
+            sys.exit(f"bench_proxy: {tool} is missing (Debian: wrk lighttpd uwsgi-core)")
     results = in_scratch_dir(lambda tmp, log: measure(args, tmp, log))
 
     print(f"proxy call add(2, 3), {WORKERS} workers per server, wrk -t1 -c{args.connections}, "
@@ -136,8 +162,10 @@ def main():
     for row, (rps, p99, errs) in results.items():
         print(f"{row:<14}{rps:>10.0f}{p99:>10.2f}{errs:>9}")
     rps = {row: r[0] for row, r in results.items()}
-    print(f"bench proxy: ours={rps['ours']:.0f} jsonrpc_peer={rps['jsonrpc_peer']:.0f} "
-          f"flask_json={rps['flask_json']:.0f} ours/jsonrpc_peer={rps['ours'] / rps['jsonrpc_peer']:.2f} "
+    print(f"bench proxy: ours={rps['ours']:.0f} uwsgi_peer={rps['uwsgi_peer']:.0f} "
+          f"jsonrpc_peer={rps['jsonrpc_peer']:.0f} flask_json={rps['flask_json']:.0f} "
+          f"ours/uwsgi_peer={rps['ours'] / rps['uwsgi_peer']:.2f} "
+          f"ours/jsonrpc_peer={rps['ours'] / rps['jsonrpc_peer']:.2f} "
           f"ours/flask_json={rps['ours'] / rps['flask_json']:.2f}")
     if any(errs for _, _, errs in results.values()):
         sys.exit("bench_proxy: some calls failed")

@@ -20,6 +20,13 @@ METHOD_RAISED = -32000       # the method raised an exception; data names its ty
 LOGIN_REQUIRED = -32001
 FORBIDDEN = -32003
 
+# The names clients give these codes when no Python exception names the error (rpc.discover
+# advertises them as x-error-codes; proxy.js and the Python client use the same names).
+ERROR_NAMES = {PARSE_ERROR: "ParseError", INVALID_REQUEST: "InvalidRequest",
+               METHOD_NOT_FOUND: "MethodNotFound", INVALID_PARAMS: "InvalidParams",
+               INTERNAL_ERROR: "InternalError", LOGIN_REQUIRED: "LoginRequired",
+               FORBIDDEN: "Forbidden"}
+
 # What a refused proxy call gets instead of a page, by HTTP status (the authorizer, the web
 # layer's route check and the proxy's own role check all answer these).
 REFUSALS = {401: (LOGIN_REQUIRED, "login required"), 403: (FORBIDDEN, "forbidden")}

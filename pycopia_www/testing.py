@@ -20,7 +20,6 @@ from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 from wsgiref.validate import validator
 
 from .config import Site, load_site
-from .markup.settings import CSRF_FIELD
 from .web import csrf
 from .web.app import build_app
 from .web.headers import Headers
@@ -163,13 +162,13 @@ class Client:
         """`data` plus the token a page's form would carry: the session's (PWWW_CSRF) or the
         double-submit cookie's (made here if the client has none yet)."""
         pairs = list(data.items()) if isinstance(data, dict) else list(data)
-        if any(k == CSRF_FIELD for k, _ in pairs):
+        if any(k == csrf.FIELD for k, _ in pairs):
             return data
         token = self.environ.get("PWWW_CSRF")
         if token is None:
             name = csrf.SECURE_COOKIE if scheme == "https" else csrf.COOKIE
             token = self.cookies.setdefault(name, secrets.token_urlsafe(32))
-        return pairs + [(CSRF_FIELD, token)]
+        return pairs + [(csrf.FIELD, token)]
 
     def _one(self, method, url, query, body, content_type, headers) -> TestResponse:
         parts = urlsplit(url)

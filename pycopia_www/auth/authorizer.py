@@ -17,8 +17,11 @@ from hashlib import sha256
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
-from ..web.access import route_roles, rpc_refusal, wants_json
-from ..web.response import Redirect, Response
+from .. import rpcwire
+from ..markup.negotiate import prefers
+from ..web.access import route_roles
+from ..web.csrf import has_proxy_header
+from ..web.response import JSONResponse, Redirect, Response
 from .store import Session, Store
 
 log = logging.getLogger("pycopia_www.auth")
@@ -131,3 +134,12 @@ def decide(request, service: Service, session: Session | None):
         target = request.environ.get("REQUEST_URI", "/")
         return Redirect(request.get_url("auth-login", _query={"next": target}), 302)
     return Response("login required\n", 401)
+
+
+def wants_json(request) -> bool:
+    """A proxy call (or any script asking for JSON) gets a JSON-RPC error, not a page."""
+    return has_proxy_header(request) or prefers(request.headers.get("Accept"), "application/json")
+
+
+def rpc_refusal(status: int) -> JSONResponse:
+    return JSONResponse(rpcwire.refusal(status), status=status)

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from ..config import ConfigError, FarmSettings, load_farm, load_site
+from ..config import FarmSettings, load_farm, load_site
 from . import certificates, lighttpd, paths, procfs
 from .accounts import create_accounts, prepare_directories, prepare_state_dir
 from .checks import check_site

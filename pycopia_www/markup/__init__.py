@@ -14,11 +14,12 @@ from .document import Document, HTML5Document, Rendered, XHTMLDocument
 from .errors import MarkupError
 from .negotiate import negotiate
 from .node import Node
-from .settings import CSRF_FIELD, set_csrf_provider, set_debug
-from .urls import set_url_resolver, url
+from .context import page_context, set_csrf_provider, set_url_resolver
+from .settings import CSRF_FIELD, set_debug
+from .urls import url
 
 __all__ = [
     "CSRF_FIELD", "Container", "Document", "HTML5", "HTML5Document", "MarkupError", "Node",
-    "Rendered", "Table", "XHTML1_STRICT", "XHTMLDocument", "negotiate", "set_csrf_provider",
-    "set_debug", "set_url_resolver", "url",
+    "Rendered", "Table", "XHTML1_STRICT", "XHTMLDocument", "negotiate", "page_context",
+    "set_csrf_provider", "set_debug", "set_url_resolver", "url",
 ]

@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from lxml import etree
 
-from . import settings, urls
+from . import settings
 from .container import Container
 from .dialect import HTML5, XHTML1_STRICT
 from .errors import MarkupError
@@ -30,7 +30,7 @@ class Document:
                  body_class=None):
         """A new page. debug=None takes settings.set_debug()'s value. csrf_token: a string, or
         a callable returning one (called once, when the first POST form is built).
-        url_resolver: overrides urls.set_url_resolver() for this document."""
+        url_resolver: overrides the request's (context.py) for this document."""
         self.debug = settings.get_debug() if debug is None else debug
         self.encoding = encoding
         self.csrf_field = csrf_field
@@ -150,9 +150,6 @@ class Document:
         """1, 2, 3... per kind: numbering for generated ids."""
         number = self._counters[kind] = self._counters.get(kind, 0) + 1
         return number
-
-    def resolve_url(self, target):
-        return urls.resolve(target, self.url_resolver)
 
     # -- output -------------------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from .attributes import class_names
 from .errors import MarkupError
 from .namespace import TAG
-from .settings import get_csrf_provider
+from .context import current
 
 _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_.-]")
 _YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -42,23 +42,25 @@ class FormsMixin:
         """A form; its children are pre-filled from `values` and show `errors`.
 
         A POST form gets a hidden CSRF field first thing: the token is `csrf_token` if given
-        (False or None: no field), else the document's csrf_token, else the process-wide
-        provider's (settings.set_csrf_provider). GET forms never carry the token, since it
-        would end up in URLs and logs.
+        (False or None: no field), else the document's csrf_token, else the current request's
+        (context.py: the web layer's CSRF provider, which also names the field). GET forms never
+        carry the token, since it would end up in URLs and logs.
         """
         method = method.lower()
         form = self._add("form", None, dict(attrs, action=action, method=method))
         prefix = _id_part(attrs.get("id") or f"form{self.document.count('form')}")
         form.form = FormState(form.element, values, errors, prefix)
         if method == "post":
+            field = self.document.csrf_field
             token = self.document.csrf_token if csrf_token is DEFAULT else csrf_token
             if token is None and csrf_token is DEFAULT:
-                provider = get_csrf_provider()
+                provider = current().csrf
                 token = provider() if provider else None
+                if isinstance(token, tuple):
+                    field, token = token
             if token:  # not add_hidden: submitted values must never replace the token
                 host = form._inline_host("hidden-fields")
-                host._add("input", None, {"type": "hidden", "name": self.document.csrf_field,
-                                          "value": token})
+                host._add("input", None, {"type": "hidden", "name": field, "value": token})
         messages = _messages(form.form.errors.get(None))
         if messages:
             box = form._add("ul", None, {"class_": "errors"})

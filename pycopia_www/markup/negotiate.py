@@ -45,3 +45,10 @@ def negotiate(accept_header):
     if xhtml > 0 and xhtml >= _quality(ranges, HTML):
         return XHTML
     return HTML
+
+
+def prefers(accept_header, media_type, over=HTML) -> bool:
+    """Does this Accept header name `media_type` itself, with a quality above `over`'s?"""
+    ranges = _accepted(accept_header)
+    wanted = ranges.get(media_type.lower(), 0.0)
+    return wanted > 0 and wanted > _quality(ranges, over)

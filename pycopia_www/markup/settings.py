@@ -1,11 +1,12 @@
-"""Process-wide defaults, set once at start-up by the web layer (or by tests).
-
-Each can be overridden per document: Document(debug=..., csrf_token=..., url_resolver=...).
+"""Process-wide defaults, set once at start-up (or by tests); each can be overridden per
+document: Document(debug=..., csrf_field=...). What changes per request (the URL resolver, the
+CSRF token) is in context.py.
 """
-CSRF_FIELD = "csrf_token"  # name of the hidden field that carries the token
+# The hidden field of a document given csrf_token= directly; pages the web layer serves use the
+# field its CSRF provider names (pycopia_www.web.csrf.FIELD).
+CSRF_FIELD = "csrf_token"
 
 _debug = False
-_csrf_provider = None
 
 
 def set_debug(flag):
@@ -17,15 +18,3 @@ def set_debug(flag):
 
 def get_debug():
     return _debug
-
-
-def set_csrf_provider(provider):
-    """Install provider() -> token string (or None for no token) for POST forms of documents
-    that were not given csrf_token=. The web layer installs one that reads the current
-    session; None removes it."""
-    global _csrf_provider
-    _csrf_provider = provider
-
-
-def get_csrf_provider():
-    return _csrf_provider

@@ -1,7 +1,7 @@
-"""URLs in attributes: plain strings, or targets that a resolver (the web layer's get_url) turns
-into URLs, and a refusal of script-running schemes.
+"""URLs in attributes: plain strings, or targets that a resolver (the web layer's get_url, for
+the request being answered: see context.py) turns into URLs, and a refusal of script-running
+schemes.
 
-    set_url_resolver(get_url)            # once, by the web layer
     node.add_anchor("/help.html", "Help")            # a string is used as it is
     node.add_anchor(url("home"), "Home")             # -> get_url("home")
     node.add_anchor(url("row", table="t", row=3), "Row 3")   # -> get_url("row", table="t", row=3)
@@ -9,9 +9,8 @@ into URLs, and a refusal of script-running schemes.
 """
 import re
 
+from . import context
 from .errors import MarkupError
-
-_resolver = None
 
 # Attributes whose value is a URL, in either dialect.
 URL_ATTRIBUTES = frozenset({"href", "src", "action", "cite", "longdesc", "data", "formaction",
@@ -19,21 +18,6 @@ URL_ATTRIBUTES = frozenset({"href", "src", "action", "cite", "longdesc", "data",
 # Browsers ignore ASCII whitespace and controls inside a scheme ("java\tscript:").
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20]+")
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:")
-
-
-def set_url_resolver(resolver):
-    """Install the callable that turns URL targets into URLs (None removes it).
-
-    It is called as resolver(target, *args, **kwargs) for url(target, *args, **kwargs), and as
-    resolver(obj) for any other non-string value given where a URL is expected. A Document's
-    own url_resolver=, if given, is used instead of this one.
-    """
-    global _resolver
-    _resolver = resolver
-
-
-def get_url_resolver():
-    return _resolver
 
 
 class url:
@@ -52,10 +36,11 @@ class url:
 def resolve(value, resolver=None):
     """The URL string for `value`: a string as it is, anything else through the resolver."""
     if not isinstance(value, str):
-        resolver = resolver or _resolver
+        resolver = resolver or context.current().url_resolver
         if resolver is None:
-            raise MarkupError(f"{value!r} is a URL target but no URL resolver is installed; "
-                              "call pycopia_www.markup.set_url_resolver(get_url)")
+            raise MarkupError(f"{value!r} is a URL target but no URL resolver is installed "
+                              "(the web layer installs get_url for each request; elsewhere call "
+                              "pycopia_www.markup.set_url_resolver(get_url))")
         if isinstance(value, url):
             value = resolver(value.target, *value.args, **value.kwargs)
         else:

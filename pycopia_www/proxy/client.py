@@ -18,17 +18,11 @@ import json
 import urllib.error
 import urllib.request
 
-from ..rpcwire import PROXY_HEADER, PROXY_HEADER_VALUE
+from ..rpcwire import ERROR_NAMES, INTERNAL_ERROR, PROXY_HEADER, PROXY_HEADER_VALUE
 from .codec import Codec, default_registry
-from .errors import (FORBIDDEN, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST, LOGIN_REQUIRED,
-                     METHOD_NOT_FOUND, PARSE_ERROR)
 
 # The type a client reports for a protocol error that names no exception (the same in proxy.js).
-PROTOCOL_ERROR_TYPES = {
-    PARSE_ERROR: "ParseError", INVALID_REQUEST: "InvalidRequest",
-    METHOD_NOT_FOUND: "MethodNotFound", INVALID_PARAMS: "InvalidParams",
-    INTERNAL_ERROR: "InternalError", LOGIN_REQUIRED: "LoginRequired", FORBIDDEN: "Forbidden",
-}
+PROTOCOL_ERROR_TYPES = ERROR_NAMES
 
 
 class RemoteError(Exception):

@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 from uuid import UUID
 
+from ..rpcwire import ERROR_NAMES
 from .codec import EncodeError
 
 _SIMPLE = {
@@ -79,6 +80,7 @@ def describe_method(method, codec) -> dict:
 def openrpc_document(title: str, methods: dict, codec, max_batch: int) -> dict:
     return {
         "openrpc": "1.2.6",
-        "info": {"title": title, "version": "1", "x-max-batch": max_batch},
+        "info": {"title": title, "version": "1", "x-max-batch": max_batch,
+                 "x-error-codes": {str(code): name for code, name in ERROR_NAMES.items()}},
         "methods": [describe_method(m, codec) for m in methods.values()],
     }

@@ -11,6 +11,7 @@ import logging
 import traceback
 from urllib.parse import urlsplit
 
+from .. import rpcwire
 from ..rpcwire import MAX_BATCH, MAX_BODY, MAX_DEPTH, PROXY_HEADER, PROXY_HEADER_VALUE
 from ..web.csrf import has_proxy_header
 from ..web.errors import HTTPError
@@ -52,7 +53,7 @@ class Proxy:
 
     # The web layer's form-CSRF check stands aside: the transport rules below are this handler's
     # own CSRF defence, and a refused call should get a JSON-RPC answer, not a form error page.
-    pwww_csrf = False
+    csrf_exempt = True
 
     def __init__(self, *targets, title: str | None = None, registry=default_registry,
                  max_body: int = MAX_BODY, max_batch: int = MAX_BATCH, max_depth: int = MAX_DEPTH):
@@ -62,6 +63,13 @@ class Proxy:
         self.max_body = max_body
         self.max_batch = max_batch
         self._discovery = None
+
+    def refusal(self, request, error: HTTPError) -> Response:
+        """The web layer refused this call (a route that needs a login or roles): the JSON-RPC
+        error the authorizer would have sent (rpcwire.REFUSALS)."""
+        if error.status in rpcwire.REFUSALS:
+            return _json_response(rpcwire.refusal(error.status), error.status, error.headers)
+        return _refusal(error.status, error.reason, headers=error.headers)
 
     # -- transport ------------------------------------------------------------------------------
 

@@ -1,7 +1,10 @@
-"""Which routes need a logged-in user, from the backend's `auth`/`roles` (etc/backends.d) and the
-route's own options. One rule, used by the authorizer (which decides for lighttpd) and by the web
-layer (which checks again, so a backend never serves a protected route to nobody even if lighttpd
-were configured without the authorizer).
+"""Who may have a route, decided in one place for the web layer (Access) from the backend's
+`auth`/`roles` (etc/backends.d), the route's own options and the handler's marks
+(requires_role/requires_login); and whether a form post carries its CSRF token.
+
+route_roles() is the one rule the authorizer (which decides for lighttpd) and the web layer
+(which checks again, so a backend never serves a protected route to nobody even if lighttpd were
+configured without the authorizer) share:
 
   backend auth = "required"   every route needs a user with the backend's roles, plus the
                               route's roles=[...]; route(..., public=True) opts a route out
@@ -11,11 +14,9 @@ were configured without the authorizer).
 """
 import re
 
-from .. import rpcwire
 from ..config import Backend, ConfigError
-from .csrf import has_proxy_header
-from .errors import Forbidden, HTTPError, Unauthorized
-from .response import JSONResponse
+from . import csrf
+from .errors import Forbidden, Unauthorized
 
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
@@ -64,25 +65,29 @@ def enforce(request, roles: frozenset[str] | None) -> None:
         raise Forbidden("your roles do not allow this")
 
 
-def wants_json(request) -> bool:
-    """A proxy call (or any script asking for JSON) gets a JSON-RPC error, not a page."""
-    if has_proxy_header(request):
-        return True
-    accept = request.headers.get("Accept", "")
-    return "application/json" in accept and "text/html" not in accept
+class Access:
+    """The access decision for one backend's requests, made once the route and handler are
+    known (after the method check, before the handler runs). Raises Unauthorized/Forbidden."""
 
+    def __init__(self, backend: Backend | None):
+        self.backend = backend
+        self._unrouted = route_roles(backend, None) if backend is not None else None
+        self._routes: dict[int, frozenset[str] | None] = {}
 
-def rpc_refusal(status: int) -> JSONResponse:
-    return JSONResponse(rpcwire.refusal(status), status=status)
+    def _route_roles(self, route) -> frozenset[str] | None:
+        key = id(route)
+        if key not in self._routes:
+            self._routes[key] = route_roles(self.backend, route) if self.backend is not None else None
+        return self._routes[key]
 
+    def check_unrouted(self, request) -> None:
+        """No route matched: a 404 to be, but private in a "required" backend, so nobody learns
+        which paths exist without logging in."""
+        enforce(request, self._unrouted)
 
-def refuse(request, roles: frozenset[str] | None) -> JSONResponse | None:
-    """enforce() for a route: a proxy call is refused with the JSON-RPC error the authorizer
-    would have sent; a page with the HTTPError (raised)."""
-    try:
-        enforce(request, roles)
-    except HTTPError as error:
-        if wants_json(request):
-            return rpc_refusal(error.status)
-        raise
-    return None
+    def check(self, request, route, handler) -> None:
+        roles, marked = self._route_roles(route), handler.required_roles(request.method)
+        if roles is not None or marked is not None:
+            enforce(request, (roles or frozenset()) | (marked or frozenset()))
+        if route.options.get("csrf", True) and not handler.csrf_exempt:
+            csrf.verify(request)

@@ -3,44 +3,82 @@
     app = build_app(site, site.backend("appliance.ui"))
 
 The route module (the backend's `app` setting) holds `routes` and optionally
-  middleware   = [...]                      hooks or WSGI wrappers, outermost first (objects or
-                                            dotted paths)
+  middleware   = [...]                      hooks or WSGI wrappers (middleware.py), outermost
+                                            first (objects or dotted paths)
   error_pages  = {404: "pkg.views.not_found"}   status -> page(request, error)
   limits       = Limits(...) or {"max_body": ...}
+
+One pass per request: the Request is built once; App.handle(request) runs the hooks around the
+dispatcher and returns a Response, every error rendered by the one ErrorPages; HEAD and the CSRF
+cookie are applied once; the Response becomes WSGI once, at the edge (App.__call__), where the
+configured WSGI wrappers sit outside everything.
 """
 import logging
 
 from ..config import Backend, ConfigError, Site
+from ..markup.context import page_context
+from . import csrf
 from .access import check_route_options
 from .dispatch import Dispatcher
 from .errorpages import ErrorPages
-from .errors import HTTPError
 from .handlers import Handler, resolve_dotted
 from .limits import LIMIT_NAMES, Limits, check_limits
-from .middleware import build_chain, is_hook
+from .middleware import Hooks, is_hook, split
 from .request import Request
+from .response import Response
 from .urlmap import UrlMap
 
 log = logging.getLogger("pycopia_www.web")
 
 
 class App:
-    """The WSGI callable a backend serves."""
+    """The WSGI callable a backend serves; handle(request) -> Response is the same without WSGI."""
 
-    def __init__(self, chain, make_request, errors: ErrorPages, backend: Backend, urls):
-        self._chain = chain
-        self._make_request = make_request
+    def __init__(self, dispatcher: Dispatcher, hooks: list, wrappers: list, errors: ErrorPages,
+                 backend: Backend, urls, limits: Limits):
+        self.dispatcher = dispatcher
+        self.hooks = Hooks(hooks, errors.response_for)
         self.errors = errors
         self.backend = backend
         self.urls = urls                    # this virtual host's URL map (get_url)
+        self.limits = limits
+        wsgi = self._serve
+        for wrapper in reversed(wrappers):  # the first listed is the outermost
+            wsgi = wrapper(wsgi)
+        self._wsgi = wsgi
+
+    def request(self, environ) -> Request:
+        return Request(environ, limits=self.limits, urls=self.urls, debug=self.backend.debug)
+
+    def handle(self, request: Request) -> Response:
+        with page_context(url_resolver=request.get_url, csrf=csrf.provider(request)):
+            try:
+                request.check_headers()
+            except Exception as exc:
+                response = self.errors.response_for(request, exc)
+            else:
+                response = self.hooks.run(request, self.dispatcher)
+        return self._finish(request, response)
+
+    @staticmethod
+    def _finish(request: Request, response: Response) -> Response:
+        csrf.set_cookie(request, response)
+        if request.method == "HEAD":
+            response.without_body()
+        return response
+
+    def _serve(self, environ, start_response):
+        request = self.request(environ)
+        try:
+            result = self.handle(request)(environ, start_response)
+        except BaseException:
+            request.close()
+            raise
+        return _closing(result, request)
 
     def __call__(self, environ, start_response):
-        request = self._make_request(environ)
-        try:
-            request.check_headers()
-        except HTTPError as error:
-            request.close()
-            return self.errors.render(request, error)(environ, start_response)
+        if self._wsgi is self._serve:
+            return self._serve(environ, start_response)
         started = []
 
         def tracking_start_response(status, headers, exc_info=None):
@@ -48,19 +86,27 @@ class App:
             return start_response(status, headers, exc_info)
 
         try:
-            result = self._chain(environ, tracking_start_response)
+            return self._wsgi(environ, tracking_start_response)
         except Exception as exc:
-            # Only a WSGI wrapper can get here: the dispatcher and hooks answer their own errors.
+            # A configured WSGI wrapper failed outside the pipeline: the same renderer answers.
             if started:
-                request.close()
                 raise
-            result = self.errors.internal(request, exc)(environ, start_response)
-        return _ClosingBody(result, request)
+            request = self.request(environ)
+            return self._finish(request, self.errors.internal(request, exc))(environ, start_response)
+
+
+class _ClosingList(list):
+    """The body list, with close() removing the request's spooled uploads: still a list, so the
+    FastCGI server sends headers, body and end-of-request in one write."""
+    __slots__ = ("_request",)
+
+    def close(self):
+        self._request.close()
 
 
 class _ClosingBody:
-    """The response body; closing it (the server does, when the response is sent) also removes
-    the request's spooled uploads."""
+    """A streamed body; closing it (the server does, when the response is sent) closes the
+    stream, then removes the request's spooled uploads."""
 
     def __init__(self, result, request):
         self._result = result
@@ -76,6 +122,18 @@ class _ClosingBody:
                 close()
         finally:
             self._request.close()
+
+
+def _closing(result, request):
+    """The response body as the server should get it: the plain list when there is nothing to
+    clean up (the fast path), a closing list or stream otherwise."""
+    if type(result) is list:
+        if not request.has_uploads():
+            return result
+        body = _ClosingList(result)
+        body._request = request
+        return body
+    return _ClosingBody(result, request)
 
 
 def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) -> App:
@@ -100,16 +158,10 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
     for problem in url_map.problems():
         if problem.file == module.file:
             log.warning("%s", problem)
-
-    def make_request(environ):
-        return Request.of(environ, limits=limits, urls=urls, debug=backend.debug)
-
-    core = Dispatcher(placed, errors, make_request, backend)
-    # The backend's configured middleware (etc/backends.d) wraps the route module's own.
-    middleware = (_middleware(backend.file, f"{backend.key}.middleware", backend.middleware)
-                  + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
-    chain = build_chain(core, middleware, errors, make_request)
-    return App(chain, make_request, errors, backend, urls)
+    # The backend's configured middleware (etc/backends.d) comes before the route module's own.
+    hooks, wrappers = split(_middleware(backend.file, f"{backend.key}.middleware", backend.middleware)
+                            + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
+    return App(Dispatcher(placed, backend), hooks, wrappers, errors, backend, urls, limits)
 
 
 def check_handlers(url_map: UrlMap, backend: Backend) -> list[ConfigError]:

@@ -13,16 +13,21 @@ The token is
     (double submit). Another site can neither read the cookie nor set it for this host
     (`__Host-` prefix over HTTPS).
 
-Pages built with the markup builder get the token in every POST form without a call.
+Pages built with the markup builder get the token in every POST form without a call (the app
+gives markup a provider, `provider(request)`, naming this module's field and the token).
+
+A handler that guards itself (a JSON proxy checks its own transport rules) is marked
+`@csrf_exempt` (or has `csrf_exempt = True`); a route can say `csrf=False`.
 """
 import re
 import secrets
 from hmac import compare_digest
 
-from ..markup.settings import CSRF_FIELD
 from ..rpcwire import PROXY_HEADER, PROXY_HEADER_VALUE
 from .errors import Forbidden
 from .identity import csrf_from_environ
+
+FIELD = "csrf_token"                    # the form field that carries the token
 COOKIE = "pwww_csrf"
 SECURE_COOKIE = "__Host-pwww_csrf"      # over HTTPS: Secure, Path=/, no Domain
 _NEW = "pycopia_www.csrf.new"          # environ key: a token made for this response's cookie
@@ -46,6 +51,18 @@ def token_for(request) -> str:
     return token
 
 
+def provider(request):
+    """For markup's page context: () -> (field, token) of this request's POST forms."""
+    return lambda: (FIELD, token_for(request))
+
+
+def csrf_exempt(handler):
+    """Mark a handler that checks where its requests come from itself: the form-CSRF check
+    stands aside (and a refused request gets the handler's own answer)."""
+    handler.csrf_exempt = True
+    return handler
+
+
 def has_proxy_header(request) -> bool:
     return request.headers.get(PROXY_HEADER) == PROXY_HEADER_VALUE
 
@@ -63,7 +80,7 @@ def verify(request) -> None:
     """Raise Forbidden unless this POST carries the right token (or needs none)."""
     if exempt(request):
         return
-    sent = request.headers.get("X-CSRF-Token") or request.form.get(CSRF_FIELD)
+    sent = request.headers.get("X-CSRF-Token") or request.form.get(FIELD)
     wanted = csrf_from_environ(request.environ) or _cookie_token(request)
     if not sent or not wanted or not compare_digest(sent.encode(), wanted.encode()):
         raise Forbidden("This form has expired or did not come from this site: reload the page "

@@ -1,8 +1,10 @@
-"""Error responses: a short page per status, replaceable per backend; a traceback only in debug.
+"""Error responses, rendered in this one place for the whole application: a short page per
+status, replaceable per backend; a traceback only in debug.
 
 A backend's route module may set `error_pages = {404: "handlers.ui.views.not_found"}`: the page
-is called as page(request, error) and may return anything a handler may. Its status is forced
-to the error's (a custom 404 page still answers 404), and if it fails the default page is used.
+is called as page(request, error) and may return anything a handler may; the message to show is
+`error.reason` (and `error.title`, e.g. "404 Not Found"). Its status is forced to the error's (a
+custom 404 page still answers 404), and if it fails the default page is used.
 """
 import logging
 import traceback
@@ -47,9 +49,13 @@ class ErrorPages:
                 response = None
         if response is None:
             response = default_page(error, details)
-        if request is not None and request.environ.get("REQUEST_METHOD") == "HEAD":
-            response.without_body()
         return response
+
+    def response_for(self, request, exc: BaseException) -> Response:
+        """The response for anything raised while answering: an HTTPError's page, else 500."""
+        if isinstance(exc, HTTPError):
+            return self.render(request, exc)
+        return self.internal(request, exc)
 
     def internal(self, request, exc: BaseException) -> Response:
         """500 for an exception a handler let escape: always logged with its traceback; shown to

@@ -7,15 +7,19 @@ Three kinds:
   class                       a new instance per request; get/post/put/delete/patch methods
                               (inherited ones count); HEAD falls back to GET; OPTIONS is answered
                               from the methods present; anything else is 405 with Allow
+
+What a handler may say about itself (read once, here; decided on in access.py):
+  requires_role(...) / requires_login     on the function, the class or a verb method
+  csrf_exempt = True                      it checks where its requests come from itself
+  refusal(request, error) -> Response     how a refused request (401/403) is answered, e.g. a
+                                          JSON proxy's protocol error instead of a page
 """
 import importlib
 import inspect
 import typing
 
-from . import csrf
-from .access import enforce
-from .identity import required_roles
 from .convert import converter_for
+from .identity import required_roles
 from .errors import MethodNotAllowed, NotFound
 from .response import Response
 
@@ -103,10 +107,12 @@ class Handler:
             self.convert = {v: _converters(getattr(obj, v), groups, 1, f"{route.target}.{v}")
                             for v in present + [v for v in ("head", "options") if hasattr(obj, v)]}
             methods = {v.upper() for v in present}
+            self._marks = {v: self._union(obj, getattr(obj, v)) for v in self.convert}
         else:
             if not callable(obj):
                 raise HandlerError(f"{route.target} is {type(obj).__name__}, not callable")
             self.convert = {None: _converters(obj, groups, 1, route.target)}
+            self._marks = {None: required_roles(obj)}
             methods = route.methods
         if methods is not None:
             methods = set(methods)
@@ -114,27 +120,41 @@ class Handler:
                 methods.add("HEAD")
             methods.add("OPTIONS")
         self.allowed = frozenset(methods) if methods is not None else None
+        self.csrf_exempt = bool(getattr(obj, "csrf_exempt", False))
+        self.refusal = getattr(obj, "refusal", None) if not self.is_class else None
 
-    def __call__(self, request, groups: dict):
+    @staticmethod
+    def _union(*marked):
+        needed = [roles for roles in map(required_roles, marked) if roles is not None]
+        return frozenset().union(*needed) if needed else None
+
+    def _verb(self, method: str) -> str | None:
+        """The class method that answers `method` (HEAD falls back to GET); None for a function."""
+        if not self.is_class:
+            return None
+        verb = method.lower()
+        return "get" if verb == "head" and "head" not in self.convert else verb
+
+    def options(self, request) -> Response | None:
+        """405 for a method the handler does not answer; the OPTIONS answer when it is one."""
         method = request.method
         if self.allowed is not None and method not in self.allowed:
             raise MethodNotAllowed(self.allowed)
-        if self.is_class:
-            verb = method.lower()
-            if verb == "head" and "head" not in self.convert:
-                verb = "get"
-            elif verb == "options" and "options" not in self.convert:
-                return Response(b"", 204, [("Allow", ", ".join(sorted(self.allowed)))])
-            self._guard(request, self.obj, getattr(self.obj, verb))
-            kwargs = self._convert(self.convert[verb], groups)
-            request.kwargs = kwargs
-            return getattr(self.obj(), verb)(request, **kwargs)
-        if method == "OPTIONS" and self.allowed is not None:
+        if method == "OPTIONS" and self.allowed is not None and (
+                not self.is_class or "options" not in self.convert):
             return Response(b"", 204, [("Allow", ", ".join(sorted(self.allowed)))])
-        self._guard(request, self.obj)
-        kwargs = self._convert(self.convert[None], groups)
-        request.kwargs = kwargs
-        return self.obj(request, **kwargs)
+        return None
+
+    def required_roles(self, method: str) -> frozenset[str] | None:
+        """The handler's requires_role/requires_login marks for `method`: None needs no login."""
+        return self._marks.get(self._verb(method))
+
+    def __call__(self, request, groups: dict):
+        verb = self._verb(request.method)
+        kwargs = request.kwargs = self._convert(self.convert[verb], groups)
+        if verb is None:
+            return self.obj(request, **kwargs)
+        return getattr(self.obj(), verb)(request, **kwargs)
 
     @staticmethod
     def _convert(converters: dict, groups: dict) -> dict:
@@ -147,12 +167,3 @@ class Handler:
                 except (ValueError, TypeError, ArithmeticError):
                     raise NotFound() from None
         return kwargs
-
-    def _guard(self, request, *marked) -> None:
-        """requires_role/requires_login on the handler (for a class: on the class and the verb's
-        method) and the CSRF token of a form post, unless the route says csrf=False or the
-        handler has `pwww_csrf = False` (one that checks requests itself, like a proxy)."""
-        needed = [roles for roles in map(required_roles, marked) if roles is not None]
-        enforce(request, frozenset().union(*needed) if needed else None)
-        if self.route.options.get("csrf", True) and all(getattr(m, "pwww_csrf", True) for m in marked):
-            csrf.verify(request)

@@ -18,7 +18,6 @@ from .multipart import BodyReader, boundary_of, cleanup, parse_header_params, pa
 
 DEFAULT_LIMITS = Limits()
 DEFAULT_PORTS = {"http": 80, "https": 443}
-ENVIRON_KEY = "pycopia_www.request"
 
 
 def wsgi_text(value: str, what: str) -> str:
@@ -51,15 +50,6 @@ class Request:
         self._body: bytes | None = None
         self._streamed = False
         self._uploads: list = []
-
-    @classmethod
-    def of(cls, environ: dict, **kw) -> "Request":
-        """The request stored in this environ (created and stored on first use), shared by
-        middleware hooks and the dispatcher."""
-        request = environ.get(ENVIRON_KEY)
-        if request is None or request.environ is not environ:
-            request = environ[ENVIRON_KEY] = cls(environ, **kw)
-        return request
 
     def check_headers(self) -> None:
         if self.headers.size() > self.limits.max_header_bytes:
@@ -246,6 +236,9 @@ class Request:
         """get_url(target, *, _query=None, _fragment=None, _external=False, _host=None, **params);
         an external URL to this virtual host uses the host name this request came in on."""
         return self.urls.get_url(target, **kw)
+
+    def has_uploads(self) -> bool:
+        return bool(self._uploads)
 
     def close(self) -> None:
         """Remove spooled uploads; called when the response has been sent."""

@@ -1,7 +1,8 @@
 """Building one route's URL from parameters, and proving it leads back to that route.
 
-Each placed route gets a ReverseEntry when the URL map is built: its template as two %-formats
-(one percent-encoded for the URL, one plain for matching), and the list of things that could
+Each placed route gets a ReverseEntry when the URL map is built: a builder function generated
+for its pattern (percent-encoding the parameters for the URL, keeping them plain for matching;
+see _compile), and the list of things that could
 take the URL away from it, pruned by literal prefix: static directories, backends earlier in
 lighttpd's routing order, earlier routes of its own backend. At call time the plain path is
 matched against the route's regex (the groups must give back exactly the parameters' text),

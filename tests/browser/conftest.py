@@ -7,8 +7,6 @@ the default host's /browser-test/ serves tests/browser/pages (a blank page to im
 /pwww/proxy.js into).
 """
 import json
-import os
-import shutil
 import tomllib
 from pathlib import Path
 

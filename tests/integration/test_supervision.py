@@ -1,8 +1,6 @@
 """Supervision: restarts after kill -9 under load, graceful reload, giving up, clean stop."""
 import os
 import signal
-import subprocess
-import sys
 import time
 
 import pytest

@@ -6,7 +6,6 @@ I/O and once with flup's (tests/flupio.py), so both paths meet the same cases.
 import hashlib
 import json
 import os
-import socket
 import struct
 import time
 

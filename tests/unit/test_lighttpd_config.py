@@ -1,6 +1,5 @@
 """The generated lighttpd configuration: routing order, quoting, remote hosts, and lighttpd -tt."""
 import os
-import subprocess
 import textwrap
 from pathlib import Path
 

@@ -84,15 +84,16 @@ def test_markup_pages_resolve_urls_like_request_get_url(site):
     assert b'href="/row/t/2"' in r.body and b'href="http://docs.test/intro.html"' in r.body
     assert r.headers["Vary"] == "Accept"
     # Only during the request: nothing is left installed afterwards.
-    assert markup.urls.get_url_resolver() is None
+    assert markup.context.get_url_resolver() is None
 
 
 def test_configured_middleware_wraps_the_route_modules_own(tmp_path):
-    """etc/backends.d's `middleware` list is outermost, then the route module's list."""
+    """etc/backends.d's `middleware` list is outermost, then the route module's list; every WSGI
+    wrapper wraps the whole application from outside (docs/decisions.md)."""
     site = make_site(tmp_path, main=MAIN.replace('app = "webapps.ui.urls"',
                                                  'app = "webapps.ui.urls"\n    middleware = ["webapps.ui.hooks.Inner"]'))
     r = Client.for_backend(site, "main.ui").get("/")
-    assert r.headers["X-Order"].startswith("inner.before,outer.before,wsgi.in,inner.before")
+    assert r.headers["X-Order"].startswith("wsgi.in,inner.before,outer.before,inner.before")
 
 
 def test_configured_middleware_that_cannot_be_imported_names_config_file_and_key(tmp_path):

@@ -150,20 +150,24 @@ def test_failing_error_page_falls_back_to_the_default(tmp_path, monkeypatch, cap
 
 def test_middleware_order(client):
     r = client.get("/request")
-    # First listed is outermost: in on the way in, out last; the WSGI wrapper sits between.
-    assert r.json()["hooks"] == ["outer.before", "wsgi.in", "inner.before"]
-    assert r.headers["X-Order"] == "outer.before,wsgi.in,inner.before,inner.after,wsgi.out,outer.after"
+    # First listed hook is outermost: in first, out last. A WSGI wrapper wraps the whole
+    # application from outside, hooks included: it sees the request first and the response
+    # (wsgi.out, after the last hook's after) last.
+    assert r.json()["hooks"] == ["wsgi.in", "outer.before", "inner.before"]
+    assert r.headers["X-Order"] == "wsgi.in,outer.before,inner.before,inner.after,outer.after"
     assert r.headers["X-Wsgi"] == "yes"
 
 
 def test_hook_can_answer_before_the_handler(client):
     r = client.get("/request?stop=outer")
-    assert r.text == "stopped by outer" and "X-Wsgi" not in r.headers
+    # Nothing inside the hook ran (the handler, the inner hook); a hook that answers does not
+    # post-process its own answer. (The WSGI wrapper is outside every hook: X-Wsgi is there.)
+    assert r.text == "stopped by outer" and "X-Order" not in r.headers
 
 
 def test_hooks_see_errors_as_responses(client):
     r = client.get("/boom")
-    assert r.status == 500 and r.headers["X-Order"].endswith("inner.after,wsgi.out,outer.after")
+    assert r.status == 500 and r.headers["X-Order"].endswith("inner.before,inner.after,outer.after")
 
 
 def write_backend(tmp_path, monkeypatch, body):
@@ -221,3 +225,33 @@ def test_unregistered_annotation_is_a_handler_error(tmp_path, monkeypatch):
     import annviews
     register_converter(annviews.Odd, lambda text: annviews.Odd())
     assert check_handlers(UrlMap.from_site(site), backend) == []
+
+
+def test_a_hook_may_turn_an_exception_into_an_error_response(tmp_path, monkeypatch):
+    """on_error: a hook translates what the layers inside it raise (as the database hook turns
+    an integrity error into 409); what no hook takes is a 500; after() still sees the result."""
+    site, backend = write_backend(tmp_path, monkeypatch, """
+        from pycopia_www.web.errors import Conflict
+
+        class Translate:
+            def on_error(self, request, exc):
+                return Conflict(f"taken: {exc}") if isinstance(exc, KeyError) else None
+
+            def after(self, request, response):
+                response.headers.set("X-Seen", str(response.status))
+
+        def taken(request):
+            raise KeyError("name")
+
+        def broken(request):
+            raise ValueError("no")
+
+        routes = [route(r"^/taken$", "backendmod.taken"), route(r"^/broken$", "backendmod.broken")]
+        middleware = [Translate]
+    """)
+    client = Client(build_app(site, backend))
+    r = client.get("/taken")
+    assert r.status == 409 and "taken: &#x27;name&#x27;" in r.text
+    assert r.headers["X-Seen"] == "409"
+    r = client.get("/broken")
+    assert r.status == 500 and r.headers["X-Seen"] == "500"

@@ -109,9 +109,10 @@ class Response:
             raise PeerGone(str(exc)) from None
 
     def send(self, result):
-        """Consume the application's iterable."""
-        kind = type(result)
-        if (kind is list or kind is tuple) and not self.sent:
+        """Consume the application's iterable. A list or tuple (a subclass too, such as a body
+        that cleans up on close) is held back, so finish() sends it with the headers and
+        FCGI_END_REQUEST in one write."""
+        if isinstance(result, (list, tuple)) and not self.sent:
             self._body = b"".join(result)
             return
         for chunk in result:
@@ -146,7 +147,8 @@ def respond(record_io, req, app, timer, log):
     """Run app for req and answer it. Returns True when the connection may carry another request.
 
     timer.arm() starts the request timeout, timer.disarm() stops it; when it fires during the
-    request RequestTimeout is raised here, answered 504, and timer.expired is set.
+    request (the worker's alarm handler raises RequestTimeout and marks the timer expired) the
+    request is answered 504 here.
     """
     resp = Response(record_io, req.id)
     environ = make_environ(req)

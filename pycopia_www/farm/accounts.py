@@ -99,8 +99,9 @@ def prepare_directories(site: Site, as_root: bool) -> None:
         ("run_dir", paths.generated_dir(farm), root, 0o755),
         ("run_dir", paths.generated_dir(farm) / "empty", root, 0o755),
         ("log_dir", farm.log_dir, root, 0o755),
-        # lighttpd opens its logs after dropping privileges, so its own directory is its.
-        ("log_dir", paths.lighttpd_log_dir(farm), front, 0o750),
+        # lighttpd's logs are written by the supervisor (as root): a directory the front end
+        # could write to would let it point them anywhere.
+        ("log_dir", paths.lighttpd_log_dir(farm), root, 0o755),
         ("state_dir", farm.state_dir, root, 0o755),
     ]
     for key, path, owner, mode in plan:

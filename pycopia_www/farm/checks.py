@@ -9,6 +9,7 @@ from pathlib import Path
 from ..config import ConfigError, Site
 from . import certificates, lighttpd
 from .accounts import check_accounts, check_backend_app
+from ..privileges import spawn_as
 
 
 def lighttpd_binary() -> str:
@@ -24,8 +25,7 @@ def write_generated(site: Site, directory: Path, *, port: int | None, as_root: b
     changed."""
     changed = certificates.stage(site, directory / "tls", as_root=as_root)
     trusted = frozenset(certificates.trusted_hosts(site))
-    for name, text in (("farm.conf", lighttpd.farm_conf(site, port=port, tls_port=tls_port,
-                                                        as_root=as_root)),
+    for name, text in (("farm.conf", lighttpd.farm_conf(site, port=port, tls_port=tls_port)),
                        ("sites.conf", lighttpd.sites_conf(site, tls_port=tls_port, trusted=trusted))):
         path = directory / name
         if not path.exists() or path.read_text() != text:
@@ -39,12 +39,20 @@ def write_generated(site: Site, directory: Path, *, port: int | None, as_root: b
 
 def check_lighttpd_config(site: Site, *, port: int | None, as_root: bool,
                           tls_port: int | None = None) -> None:
+    """lighttpd -tt (which also loads the certificates), as the user lighttpd runs as."""
     with tempfile.TemporaryDirectory(prefix="pwww-check-") as tmp:
+        os.chmod(tmp, 0o755)
         write_generated(site, Path(tmp), port=port, tls_port=tls_port, as_root=as_root)
-        proc = subprocess.run([lighttpd_binary(), "-tt", "-f", str(site.farm.lighttpd_conf)],
-                              env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PWWW_GENERATED": tmp},
-                              capture_output=True, text=True, timeout=30)
-    errors = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
+        proc = spawn_as(lighttpd.frontend_credentials(site) if as_root else None,
+                        [lighttpd_binary(), "-tt", "-f", str(site.farm.lighttpd_conf)],
+                        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PWWW_GENERATED": tmp},
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd="/")
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output = proc.communicate()[0] + "(killed after 30s)"
+    errors = [line for line in output.splitlines() if line.strip()]
     if proc.returncode != 0 or any("WARNING" in line or "ERROR" in line for line in errors):
         raise ConfigError(site.farm.lighttpd_conf, "",
                           "lighttpd -tt rejects the generated configuration: " + " | ".join(errors))

@@ -5,15 +5,17 @@ import json
 import logging
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from ..config import FarmSettings, load_farm, load_site
-from . import certificates, lighttpd, paths, procfs
+from . import certificates, lighttpd, listen, paths, procfs
 from .accounts import create_accounts, prepare_directories, prepare_state_dir
 from .checks import check_site
+from .logfile import CappedLogHandler
 from ..privileges import running_as_root
 
 log = logging.getLogger("websitectl")
@@ -106,7 +108,7 @@ def cmd_check(args) -> int:
 
 def cmd_config(args) -> int:
     site = load_site(args.farm)
-    print(lighttpd.farm_conf(site, port=args.port, tls_port=args.tls_port, as_root=running_as_root()))
+    print(lighttpd.farm_conf(site, port=args.port, tls_port=args.tls_port))
     print(lighttpd.sites_conf(site, tls_port=args.tls_port,
                               trusted=frozenset(certificates.trusted_hosts(site))), end="")
     return 0
@@ -119,36 +121,52 @@ def cmd_start(args) -> int:
     if pid:
         print(f"already running (supervisor pid {pid})", file=sys.stderr)
         return 1
-    for line in certificates.ensure(site):
-        log.info("%s", line)
+    if args.sockets:        # the detached supervisor: `start` bound them for it
+        front = [socket.socket(fileno=int(fd)) for fd in args.sockets.split(",")]
+    else:                   # first of all, so that a port in use stops everything at once
+        front = listen.bind(site, port=args.port, tls_port=args.tls_port)
     if args.foreground:
         warn_if_unprivileged()
-        site = prepare_and_check(args.farm, port=args.port)
-        if not args.quiet:      # a daemon's stderr already is the supervisor log
-            _log_to(paths.supervisor_log(site.farm))
-        return Supervisor(args.farm, site, port=args.port, foreground=not args.quiet).run()
+        site = prepare_and_check(args.farm, port=args.port, tls_port=args.tls_port)
+        _log_to(site.farm, detached=args.quiet)
+        return Supervisor(args.farm, site, port=args.port, tls_port=args.tls_port,
+                          foreground=not args.quiet, front_sockets=front).run()
     # Daemon: check here, so errors reach the terminal; then start a detached foreground copy.
-    site = prepare_and_check(args.farm, port=args.port)
+    site = prepare_and_check(args.farm, port=args.port, tls_port=args.tls_port)
     warn_if_unprivileged()
+    fds = [s.fileno() for s in front]
     command = [sys.executable, "-m", CTL_MODULE, "--farm", str(args.farm), "start",
-               "--foreground", "--quiet"]
-    if args.port:
-        command += ["--port", str(args.port)]
+               "--foreground", "--quiet", "--sockets", ",".join(map(str, fds))]
+    for option, value in (("--port", args.port), ("--tls-port", args.tls_port)):
+        if value:
+            command += [option, str(value)]
     with open(paths.supervisor_log(site.farm), "ab") as out:
         daemon = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                  start_new_session=True, cwd="/")
+                                  pass_fds=fds, start_new_session=True, cwd="/")
+    for sock in front:
+        sock.close()        # the supervisor has them now
 
     def died() -> str | None:
         if daemon.poll() is None:
             return None
         return f"the supervisor exited ({daemon.returncode}); see {paths.supervisor_log(site.farm)}"
 
-    status = wait_for(site.farm, lambda status: all(b["state"] in ("running", "failed")
-                                                    for b in status["backends"].values()), died)
+    # Returns once lighttpd answers and every backend serves (or has failed).
+    status = wait_for(site.farm, lambda status: status["supervisor"]["ready"]
+                      or status["lighttpd"]["state"] == "failed", died)
     if status is None:
         print("the farm did not come up in time; see websitectl status", file=sys.stderr)
         return 1
-    print(f"started: supervisor pid {daemon.pid}, http://{site.farm.listen}:{status['supervisor']['port']}/")
+    if status["lighttpd"]["state"] == "failed":
+        # Without its front end the farm serves nothing: stop it rather than leave it half up.
+        error_log = paths.lighttpd_log_dir(site.farm) / "error.log"
+        print(f"lighttpd does not start ({status['lighttpd']['last_exit']}); the last lines of "
+              f"{error_log}:", file=sys.stderr)
+        print("".join(error_log.read_text(errors="replace").splitlines(True)[-5:]), end="",
+              file=sys.stderr)
+        ask(site.farm, "stop")
+        return 1
+    print(f"started: supervisor pid {daemon.pid}, {' '.join(status['supervisor']['urls'])}")
     failed = [name for name, b in status["backends"].items() if b["state"] == "failed"]
     if failed:
         print(f"failed backends: {', '.join(failed)}", file=sys.stderr)
@@ -263,10 +281,20 @@ def cmd_serve(args) -> int:
 
 # ----- plumbing -----------------------------------------------------------------------------
 
-def _log_to(path: Path) -> None:
-    handler = logging.FileHandler(path)
-    handler.setFormatter(logging.getLogger().handlers[0].formatter)
-    logging.getLogger().addHandler(handler)
+def _log_to(farm: FarmSettings, *, detached: bool) -> None:
+    """The supervisor's own log, capped like every other. Detached by `start`, its stderr is
+    that file already: the records go through the cap instead. Under systemd (stderr is the
+    journal) and in a terminal they stay on stderr too."""
+    root = logging.getLogger()
+    stderr_handler = root.handlers[0]
+    is_file = stat.S_ISREG(os.fstat(2).st_mode)
+    if detached and not is_file:
+        return              # systemd: the journal has its own limits
+    handler = CappedLogHandler(paths.supervisor_log(farm), farm.logs, stderr=detached)
+    handler.setFormatter(stderr_handler.formatter)
+    if detached:
+        root.removeHandler(stderr_handler)
+    root.addHandler(handler)
 
 
 def add_parsers(sub) -> None:
@@ -274,6 +302,7 @@ def add_parsers(sub) -> None:
     start = sub.add_parser("start", help="start lighttpd and every backend")
     start.add_argument("--foreground", action="store_true", help="stay in the foreground, log to stderr")
     start.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    start.add_argument("--sockets", default=None, help=argparse.SUPPRESS)   # fds, from `start`
     sub.add_parser("stop", help="stop everything, draining in-flight requests")
     status = sub.add_parser("status", help="what runs, as whom, since when")
     status.add_argument("--json", action="store_true")

@@ -6,6 +6,7 @@ When a write would take a file past `max_size`, NAME becomes NAME.1 (NAME.1 beco
 the oldest beyond `keep` is dropped) and a new NAME starts, so a log never takes more than
 (keep + 1) * max_size bytes. `reopen` picks up a file that someone else rotated or removed.
 """
+import logging
 import os
 from pathlib import Path
 
@@ -18,13 +19,17 @@ class RotatingLog:
         self.settings = settings
         self._fd = -1
         self._size = 0
+        self.opened = 0                 # how many times (re)opened: a rotation makes a new file
         self.reopen()
 
     def reopen(self) -> None:
         if self._fd >= 0:
             os.close(self._fd)
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o640)
+        # O_NOFOLLOW: never write through a link someone put where a log should be.
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+                           | os.O_NOFOLLOW, 0o640)
         self._size = os.fstat(self._fd).st_size
+        self.opened += 1
 
     def write(self, data: bytes) -> None:
         if not data:
@@ -54,3 +59,28 @@ class RotatingLog:
         if self._fd >= 0:
             os.close(self._fd)
             self._fd = -1
+
+
+class CappedLogHandler(logging.Handler):
+    """Log records into a RotatingLog. With stderr=True (a detached supervisor, whose stderr
+    is its log) the process's stderr follows the file across rotations, so that a traceback
+    lands beside the last records."""
+
+    def __init__(self, path: Path, settings: LogSettings, *, stderr: bool = False):
+        super().__init__()
+        self.log = RotatingLog(path, settings)
+        self.stderr = stderr
+        self._followed = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.log.write((self.format(record) + "\n").encode("utf-8", "replace"))
+            if self.stderr and self._followed != self.log.opened:
+                os.dup2(self.log.fileno(), 2)
+                self._followed = self.log.opened
+        except Exception:
+            self.handleError(record)
+
+    def close(self) -> None:
+        self.log.close()
+        super().close()

@@ -95,10 +95,18 @@ def test_quote_refuses_what_lighttpd_would_misread():
         lighttpd.quote("ends with\\")
 
 
-def test_farm_conf_drops_to_front_end_user_only_as_root(site):
-    assert 'server.username = "www-data"' in lighttpd.farm_conf(site, as_root=True)
-    assert "server.username" not in lighttpd.farm_conf(site, as_root=False)
-    assert "server.port = 9999" in lighttpd.farm_conf(site, port=9999, as_root=False)
+def test_lighttpd_gets_its_sockets_and_never_drops_privileges_itself(site):
+    text = lighttpd.farm_conf(site)
+    assert "server.username" not in text and "server.errorlog" not in text   # stderr
+    assert 'server.systemd-socket-activation = "enable"' in text
+    assert 'accesslog.filename = "/dev/fd/5"' in text      # after the HTTP and HTTPS sockets
+    assert "server.port = 9999" in lighttpd.farm_conf(site, port=9999)
+
+
+def test_ipv6_listen_address(tmp_path):
+    site = make_site(tmp_path, 'listen = "::1"\n')
+    text = lighttpd.farm_conf(site)
+    assert 'server.bind = "[::1]"' in text and '$SERVER["socket"] == "[::1]:8443"' in text
 
 
 def test_generated_config_passes_lighttpd_tt(site):
@@ -107,10 +115,10 @@ def test_generated_config_passes_lighttpd_tt(site):
 
 
 def test_https_socket_with_the_default_hosts_certificate(site):
-    text = lighttpd.farm_conf(site, as_root=False)
+    text = lighttpd.farm_conf(site)
     assert '$SERVER["socket"] == "127.0.0.1:8443" {' in text and 'ssl.engine = "enable"' in text
     assert 'ssl.pemfile = var.generated + "/tls/z.crt"' in text      # z: the default host
-    assert '"127.0.0.1:9443"' in lighttpd.farm_conf(site, tls_port=9443, as_root=False)
+    assert '"127.0.0.1:9443"' in lighttpd.farm_conf(site, tls_port=9443)
 
 
 def test_every_host_names_its_certificate_for_sni(site):
@@ -122,7 +130,7 @@ def test_every_host_names_its_certificate_for_sni(site):
 
 def test_no_https_at_all_with_tls_port_0(tmp_path):
     site = make_site(tmp_path, "tls_port = 0\nredirect_to_https = true\n")
-    assert "ssl." not in lighttpd.farm_conf(site, as_root=False) + lighttpd.sites_conf(site)
+    assert "ssl." not in lighttpd.farm_conf(site) + lighttpd.sites_conf(site)
     assert "url.redirect" not in lighttpd.sites_conf(site)
     assert certificates.ensure(site) == []
 

@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -119,6 +120,13 @@ class Farm:
         finally:
             conn.close()
 
+    def certificate(self, vhost: str) -> Path:
+        """The self-signed certificate setup made for a virtual host (by its file's name)."""
+        return self.root / "var" / "state" / "tls" / f"{vhost}.crt"
+
+    def https(self, path: str, host: str = "localhost", *, trust: Path, **kw):
+        return https_request(self.tls_port, path, host=host, trust=trust, **kw)
+
     def json(self, path: str, host: str = "localhost") -> dict:
         status, body = self.request(path, host)
         assert status == 200, (status, body[:500], self.logs())
@@ -135,6 +143,22 @@ class Farm:
                 pass
             time.sleep(0.02)
         raise AssertionError(f"{path} not served within {within}s\n{self.logs()}")
+
+
+def https_request(port: int, path: str, *, host: str, trust: Path, method: str = "GET",
+                  body: bytes | None = None, headers: dict | None = None, timeout: float = 10):
+    """One HTTPS request to 127.0.0.1:port for `host` (its SNI name, and the name the
+    certificate must carry), trusting `trust` alone. Returns (status, headers, body)."""
+    context = ssl.create_default_context(cafile=str(trust))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    conn.sock = context.wrap_socket(raw, server_hostname=host)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
 
 
 class Load:

@@ -32,12 +32,24 @@ class RotatingLog:
         self.opened += 1
 
     def write(self, data: bytes) -> None:
-        if not data:
-            return
-        if self._size and self._size + len(data) > self.settings.max_size:
-            self.rotate()
-        # One write per chunk, never split: lines from a chunk stay together in one file.
+        """Append data, rotating first whenever the file would pass its cap; a chunk bigger
+        than the room left is split after its last line that fits (a line longer than a whole
+        file is cut)."""
         view = memoryview(data)
+        while view:
+            room = self.settings.max_size - self._size
+            if len(view) <= room:
+                self._write(view)
+                return
+            cut = bytes(view[:room]).rfind(b"\n") + 1
+            if cut == 0 and self._size == 0:
+                cut = room
+            if cut:
+                self._write(view[:cut])
+                view = view[cut:]
+            self.rotate()
+
+    def _write(self, view: memoryview) -> None:
         while view:
             written = os.write(self._fd, view)
             view = view[written:]

@@ -20,6 +20,24 @@ def test_a_log_never_passes_its_cap_and_keeps_that_many_old_files(tmp_path):
     assert sum(p.stat().st_size for p in tmp_path.iterdir()) <= 3 * 4096
 
 
+def test_a_chunk_bigger_than_the_room_left_is_split_between_lines(tmp_path):
+    log = RotatingLog(tmp_path / "d.log", LogSettings(max_size=4096, keep=9))
+    lines = [b"%04d" % i + b"." * 95 + b"\n" for i in range(100)]     # 100-byte lines
+    log.write(b"".join(lines))                  # 10 kB in one write, as lighttpd batches them
+    log.close()
+    oldest_first = [tmp_path / "d.log.2", tmp_path / "d.log.1", tmp_path / "d.log"]
+    assert sorted(tmp_path.iterdir()) == sorted(oldest_first)
+    assert [p.stat().st_size for p in oldest_first] == [4000, 4000, 2000]   # 40 whole lines fit
+    assert b"".join(p.read_bytes() for p in oldest_first) == b"".join(lines)
+
+
+def test_a_line_longer_than_a_whole_file_is_cut(tmp_path):
+    log = RotatingLog(tmp_path / "e.log", LogSettings(max_size=4096, keep=9))
+    log.write(b"z" * 9000)
+    log.close()
+    assert sorted(p.stat().st_size for p in tmp_path.iterdir()) == [808, 4096, 4096]
+
+
 def test_an_existing_log_is_appended_to_and_counted(tmp_path):
     (tmp_path / "a.log").write_bytes(b"y" * 4000)
     log = RotatingLog(tmp_path / "a.log", LogSettings(max_size=4096, keep=1))

@@ -38,6 +38,15 @@ def create(directory: Path, name: str | None = None) -> list[Path]:
     return made
 
 
+def private_parent(directory: Path) -> Path | None:
+    """The first parent other users cannot pass through (a home directory, say): the backends'
+    users and lighttpd could not read a site below it."""
+    for parent in directory.resolve().parents:
+        if not parent.stat().st_mode & 0o001:
+            return parent
+    return None
+
+
 def cmd_init(args) -> int:
     try:
         made = create(Path(args.directory), args.name)
@@ -47,6 +56,10 @@ def cmd_init(args) -> int:
     site = Path(args.directory).resolve()
     print(f"created the site {site} ({len(made)} files); next:\n"
           f"  cd {site}\n  websitectl setup && websitectl start\n  python -m pytest")
+    if (closed := private_parent(site)) is not None:
+        print(f"warning: other users cannot enter {closed}, so the backends' users and lighttpd "
+              f"will not reach the site when run as root; move it (e.g. to /srv/{site.name})",
+              file=sys.stderr)
     return 0
 
 

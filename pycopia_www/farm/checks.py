@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..config import ConfigError, Site
 from . import certificates, lighttpd
-from .accounts import check_accounts, check_backend_app
+from .accounts import check_accounts, check_backend_apps
 from ..privileges import spawn_as
 
 
@@ -63,9 +63,6 @@ def check_site(site: Site, *, as_root: bool, python: str, port: int | None = Non
     """Raises the first error; returns warnings (routes that can never be reversed)."""
     if as_root:
         check_accounts(site)
-    warnings: dict[str, ConfigError] = {}
-    for b in site.local_backends:
-        for w in check_backend_app(site, b, python):
-            warnings[str(w)] = w
+    warnings = {str(w): w for w in check_backend_apps(site, site.local_backends, python)}
     check_lighttpd_config(site, port=port, tls_port=tls_port, as_root=as_root)
     return list(warnings.values())

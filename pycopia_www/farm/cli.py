@@ -127,7 +127,8 @@ def cmd_start(args) -> int:
         front = listen.bind(site, port=args.port, tls_port=args.tls_port)
     if args.foreground:
         warn_if_unprivileged()
-        site = prepare_and_check(args.farm, port=args.port, tls_port=args.tls_port)
+        site = prepare_and_check(args.farm, port=args.port, tls_port=args.tls_port,
+                                 checked=bool(args.sockets))
         _log_to(site.farm, detached=args.quiet)
         return Supervisor(args.farm, site, port=args.port, tls_port=args.tls_port,
                           foreground=not args.quiet, front_sockets=front).run()

@@ -655,15 +655,18 @@ class Supervisor:
                 log.warning("control connection failed: %s", exc)
 
 
-def prepare_and_check(farm_file: Path, *, port: int | None, tls_port: int | None = None) -> Site:
+def prepare_and_check(farm_file: Path, *, port: int | None, tls_port: int | None = None,
+                      checked: bool = False) -> Site:
     """Everything that must hold before anything starts (or a reload applies); raises
-    ConfigError naming the problem."""
+    ConfigError naming the problem. `checked`: `websitectl start` has just checked this very
+    configuration before it detached the supervisor (the slow part: every backend's import)."""
     site = load_site(farm_file)
     as_root = running_as_root()
     for line in certificates.ensure(site):
         log.info("%s", line)
-    for warning in check_site(site, as_root=as_root, python=sys.executable, port=port,
-                              tls_port=tls_port):
-        log.warning("%s", warning)
+    if not checked:
+        for warning in check_site(site, as_root=as_root, python=sys.executable, port=port,
+                                  tls_port=tls_port):
+            log.warning("%s", warning)
     prepare_directories(site, as_root)
     return site

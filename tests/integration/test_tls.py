@@ -207,3 +207,27 @@ def test_a_port_in_use_is_named_at_once_and_nothing_starts(lone_farm):
     assert f"tls_port: port {f.tls_port} is in use" in proc.stderr
     assert "nothing was started" in proc.stderr
     assert f.status() == {"running": False}
+
+
+def test_a_reload_to_new_ports_moves_lighttpd_there(lone_farm):
+    from farmkit import free_port
+    f = lone_farm
+    f.ctl("start")
+    old_port, old_tls = f.port, f.tls_port
+    old_lighttpd = f.status()["lighttpd"]["pid"]
+    f.port, f.tls_port = free_port(), free_port()
+    text = f.farm_file.read_text()
+    f.farm_file.write_text(text.replace(f"port = {old_port}\n", f"port = {f.port}\n")
+                           .replace(f"tls_port = {old_tls}\n", f"tls_port = {f.tls_port}\n"))
+    f.ctl("reload")
+    f.wait_until_serving("/")
+    assert f.https("/", "localhost", trust=f.certificate("box"))[0] == 200
+    status = f.status()
+    assert status["supervisor"]["urls"] == [f"http://127.0.0.1:{f.port}/", f"https://127.0.0.1:{f.tls_port}/"]
+    assert status["lighttpd"]["pid"] != old_lighttpd
+    deadline = time.monotonic() + 10                # the old lighttpd drains, then its port is free
+    while alive(old_lighttpd) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for port in (old_port, old_tls):
+        with socket.create_server(("127.0.0.1", port)):
+            pass

@@ -6,6 +6,7 @@
 #   make wheels     build every Python dependency as a wheel, in build/wheels (a build machine)
 #   make install    install the framework, a site and a venv from those wheels (docs/install.md)
 #   make uninstall  remove what install added (never configuration, state or logs)
+#   make screenshots  regenerate docs/screenshots/ from the demo (as root)
 SHELL := /bin/bash
 PORT ?= 8080
 # HTTPS beside it: 8443 for 8080, and as far above any other PORT.
@@ -17,17 +18,26 @@ FARM := $(abspath $(SITE))/etc/farm.toml
 PYTHON := /usr/bin/python3
 VENV := .venv
 BIN := $(VENV)/bin
-# `make run ADMIN_PASSWORD=...` (or in the environment): the first admin's password; without it
-# `websitectl setup` generates one and prints it once.
-export ADMIN_PASSWORD
+# The first admin's password: ADMIN_PASSWORD_FILE=path (its first line) or ADMIN_PASSWORD in the
+# environment; without either `websitectl setup` generates one and prints it once. Never on make's
+# command line, where every local user can read it (ps).
+ifeq ($(origin ADMIN_PASSWORD),command line)
+$(error do not put ADMIN_PASSWORD on the command line (ps shows it to everyone): use ADMIN_PASSWORD_FILE=path make run, or export it)
+endif
+export ADMIN_PASSWORD ADMIN_PASSWORD_FILE
 
 # What an installed farm needs on its box (no compiler, no network: docs/install.md); what a
 # build machine needs to make the wheels (python-prctl compiles); what a checkout runs with;
 # and what the tests and benchmarks need on top.
-TARGET_PACKAGES := python3 lighttpd lighttpd-mod-openssl openssl
+TARGET_PACKAGES := python3 lighttpd lighttpd-mod-openssl lighttpd-modules-lua openssl
 BUILD_PACKAGES := python3-venv python3-dev gcc libcap-dev
 RUN_PACKAGES := $(TARGET_PACKAGES) $(BUILD_PACKAGES)
-TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace curl systemd
+# default-jre-headless runs the Nu Html Checker (vnu.jar); nodejs (with npm) runs jayson and
+# installs both from tests/js/package-lock.json; strace counts a worker's writes; curl and
+# systemd (systemd-analyze) check an installed farm.
+TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace default-jre-headless nodejs curl systemd
+# The outside tools the tests run that come from npm (jayson, vnu-jar).
+TEST_JS := tests/js
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
 
 # The installed layout; every directory can be overridden, DESTDIR is put in front of each
@@ -46,7 +56,7 @@ WHEELS ?= build/wheels
 # pip itself, run from its wheel by the installer: Debian's (python3-venv brings it).
 PIP_WHEEL = $(firstword $(wildcard /usr/share/python-wheels/pip-*.whl))
 
-.PHONY: run test bench setup venv wheels install uninstall clean
+.PHONY: run test test-tools bench setup venv wheels install uninstall clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@scripts/system-packages $(RUN_PACKAGES)
@@ -65,6 +75,7 @@ run: setup
 
 test: venv
 	@scripts/system-packages $(TEST_PACKAGES)
+	@$(MAKE) --no-print-directory test-tools
 	$(BIN)/python -m pytest
 
 # Every wheel an installed farm needs, built here (python-prctl is compiled, the rest comes as
@@ -90,6 +101,17 @@ install: wheels
 uninstall:
 	$(PYTHON) scripts/install.py uninstall --destdir "$(DESTDIR)" --prefix $(PREFIX)
 
+screenshots: venv
+	@scripts/system-packages $(TEST_PACKAGES)
+	$(BIN)/python scripts/screenshots
+
+# Exactly what package-lock.json records; no install scripts (vnu-jar's would fetch a Java of its
+# own: the tests run vnu.jar with Debian's).
+test-tools: $(TEST_JS)/node_modules/.installed
+$(TEST_JS)/node_modules/.installed: $(TEST_JS)/package.json $(TEST_JS)/package-lock.json
+	cd $(TEST_JS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
 # The benchmark peers live in their own venv so they never leak into the farm's.
 .venv-bench/.installed: pyproject.toml
 	@test -x .venv-bench/bin/python || $(PYTHON) -m venv .venv-bench
@@ -101,4 +123,4 @@ bench: venv .venv-bench/.installed
 	.venv-bench/bin/python bench/run.py
 
 clean:
-	rm -rf $(VENV) var demo/var .pytest_cache build
+	rm -rf $(VENV) var demo/var .pytest_cache build $(TEST_JS)/node_modules

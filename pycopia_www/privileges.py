@@ -84,7 +84,16 @@ def spawn_as(creds: Credentials | None, argv, *, child_setup=None, **popen) -> s
     return subprocess.Popen(argv, preexec_fn=become, **popen)
 
 
-def set_process_name(name: str) -> None:
-    """Shown by ps and top, so an operator sees which backend a process belongs to."""
-    prctl.set_name(name[:15])
+def set_process_name(name: str, short: str | None = None) -> None:
+    """Shown by ps and top, so an operator sees which backend a process belongs to: `name` is the
+    full title (ps -f, ps aux), `short` the command name that ps -e and top show, which the
+    kernel cuts to 15 bytes (default: the start of `name`)."""
+    prctl.set_name((short or name)[:15])
     prctl.set_proctitle(name)
+
+
+def backend_short_name(ident: str) -> str:
+    """"ui@appliance" for backend ui of virtual host appliance (ident "appliance.ui"): the name
+    first, so that cutting to 15 bytes keeps what tells backends apart."""
+    host, _, name = ident.rpartition(".")
+    return f"{name}@{host}"[:15] if host else name[:15]

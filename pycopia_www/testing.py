@@ -5,6 +5,8 @@ with a WSGI environ like the one lighttpd would send. No lighttpd, no sockets.
     client = Client.for_site("demo/etc/farm.toml")                     # route like lighttpd
     r = client.post("/login", data={"user": "ann"}, follow=True)
     assert r.status == 200 and "session" in client.cookies
+    client.login("ann", roles=["admin"])     # as if the auth backend had let ann through
+    assert client.get("/sys/").status == 200
 
 Cookies the application sets are kept and sent back (by name only: domains and paths are not
 modelled). A response with X-Sendfile gets the file's bytes as its body, as lighttpd would send.
@@ -20,9 +22,11 @@ from urllib.parse import unquote_to_bytes, urlencode, urlsplit
 from wsgiref.validate import validator
 
 from .config import Site, load_site
+from .config.hosts import served_names
 from .web import csrf
 from .web.app import build_app
 from .web.headers import Headers
+from .web.identity import User
 from .web.urlmap import UrlMap
 
 REDIRECTS = (301, 302, 303, 307, 308)
@@ -71,8 +75,10 @@ class Client:
 
     def __init__(self, app, *, route=None, host: str | None = None, scheme: str = "http",
                  port: int | None = None, remote_addr: str = "127.0.0.1", sendfile: bool = True,
-                 validate: bool = True, csrf: bool = True):
-        """`app`: a backend's application (build_app). For a whole virtual host use for_site."""
+                 validate: bool = True, csrf: bool = True, user: "str | User | None" = None,
+                 roles=()):
+        """`app`: a backend's application (build_app). For a whole virtual host use for_site.
+        user=/roles=: log in at once (see login)."""
         self._route = route or _single_backend_route(app)
         self.host = host or _default_host(app)
         self.scheme = scheme
@@ -84,6 +90,31 @@ class Client:
         self.cookies: dict[str, str] = {}
         # Variables lighttpd adds to every request, e.g. what an authorizer passed (REMOTE_USER).
         self.environ: dict[str, str] = {}
+        self.user: User | None = None
+        self._login: dict[str, str] = {}
+        if user is not None:
+            self.login(user, roles=roles)
+
+    # -- who is logged in -----------------------------------------------------------------------
+
+    def login(self, user: "str | User", roles=(), *, session: str | None = None) -> User:
+        """Send the following requests as `user` (a name or a User) with `roles`, the way
+        lighttpd sends them once the auth backend's authorizer has let them through: REMOTE_USER,
+        PWWW_ROLES, PWWW_SESSION and the session's PWWW_CSRF token (which form posts then carry).
+        Like lighttpd, only backends with `auth` set receive them. No password, no store: to
+        test the login page itself, post to it."""
+        if not isinstance(user, User):
+            user = User(user, frozenset(roles), session or "test-" + secrets.token_hex(8))
+        self.user = user
+        self._login = {"REMOTE_USER": user.name, "PWWW_ROLES": ",".join(sorted(user.roles)),
+                       "PWWW_SESSION": user.session, "PWWW_CSRF": secrets.token_urlsafe(32)}
+        return user
+
+    def logout(self) -> None:
+        """Send the following requests as nobody (also drops variables set by hand in environ)."""
+        self.user, self._login = None, {}
+        for name in ("REMOTE_USER", "PWWW_ROLES", "PWWW_SESSION", "PWWW_CSRF"):
+            self.environ.pop(name, None)
 
     @classmethod
     def for_backend(cls, site: Site | str | Path, ident: str, **kw) -> "Client":
@@ -115,8 +146,7 @@ class Client:
             return (apps[b.ident],) + _split(b, path)
 
         default = url_map.default.vhost
-        return cls(None, route=route, host=host or (default.hosts[0] if default.hosts else "localhost"),
-                   **kw)
+        return cls(None, route=route, host=host or served_names(site, default)[0], **kw)
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -147,7 +177,7 @@ class Client:
         """data: a dict (or pairs) sent urlencoded, or multipart with files={"field": (filename,
         bytes, content_type)}; json: any JSON value; body: raw bytes with content_type."""
         if self.csrf and method.upper() == "POST" and (data is not None or files is not None):
-            data = self._with_csrf_token(data or {}, scheme=urlsplit(url).scheme or self.scheme)
+            data = self._with_csrf_token(data or {}, scheme=urlsplit(url).scheme or self.scheme, url=url)
         body, content_type = _encode_body(data, files, json, body, content_type)
         response = self._one(method, url, query, body, content_type, headers)
         for _ in range(10):
@@ -158,13 +188,22 @@ class Client:
             response = self._one(method, response.location, None, body, content_type, headers)
         raise AssertionError("more than 10 redirects")
 
-    def _with_csrf_token(self, data, scheme: str):
+    def _has_auth(self, url: str) -> bool:
+        """Whether the backend `url` goes to has `auth` set (gets the login's variables)."""
+        parts = urlsplit(url)
+        routed = self._route(unquote_to_bytes(parts.path or "/").decode("utf-8", "replace"),
+                             parts.hostname or self.host)
+        return bool(routed and routed[0] != "static" and getattr(routed[0].backend, "auth", None))
+
+    def _with_csrf_token(self, data, scheme: str, url: str = ""):
         """`data` plus the token a page's form would carry: the session's (PWWW_CSRF) or the
         double-submit cookie's (made here if the client has none yet)."""
         pairs = list(data.items()) if isinstance(data, dict) else list(data)
         if any(k == csrf.FIELD for k, _ in pairs):
             return data
         token = self.environ.get("PWWW_CSRF")
+        if token is None and self._login and self._has_auth(url):
+            token = self._login["PWWW_CSRF"]
         if token is None:
             name = csrf.SECURE_COOKIE if scheme == "https" else csrf.COOKIE
             token = self.cookies.setdefault(name, secrets.token_urlsafe(32))
@@ -211,6 +250,8 @@ class Client:
         }
         if scheme == "https":
             environ["HTTPS"] = "on"
+        if self._login and getattr(getattr(app, "backend", None), "auth", None):
+            environ.update(self._login)
         environ.update(self.environ)
         if body or method.upper() in ("POST", "PUT", "PATCH"):
             environ["CONTENT_LENGTH"] = str(len(body))
@@ -292,10 +333,10 @@ def _single_backend_route(app):
 
 
 def _default_host(app) -> str:
+    """The first name the app's virtual host answers (one with no names: the listen address)."""
     if app is None:
         return "localhost"
-    hosts = app.urls.vhost.hosts
-    return hosts[0] if hosts else "localhost"
+    return next(iter(app.urls.vhost.hosts), None) or next(iter(sorted(app.hosts or ())), "localhost")
 
 
 def _static(directory: Path, rest: str) -> TestResponse:

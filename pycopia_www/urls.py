@@ -112,6 +112,24 @@ def load_routes(module_name: str) -> RouteModule | None:
     return RouteModule(module_name, file, tuple(checked), module)
 
 
+# A route may be a menu entry: route(..., menu="Network", menu_order=10, menu_section="System",
+# menu_icon="/media/net.svg"). The URL map collects them (web/urlmap.py, VhostUrls.menu).
+MENU_OPTIONS = {"menu": str, "menu_order": int, "menu_section": str, "menu_icon": str}
+
+
+def _menu_problem(options) -> str | None:
+    for name, kind in MENU_OPTIONS.items():
+        value = options.get(name)
+        if value is None:
+            continue
+        if type(value) is not kind or (kind is str and not value.strip()):
+            what = "a whole number" if kind is int else "a non-empty string"
+            return f"{name}= must be {what}, not {value!r}"
+        if name != "menu" and "menu" not in options:
+            return f"{name}= needs menu= (the entry's label)"
+    return None
+
+
 def _check(entry: Route, file: str, key: str) -> re.Pattern:
     def fail(problem: str) -> ConfigError:
         return ConfigError(file, key, f"{entry!r}: {problem}")
@@ -135,6 +153,9 @@ def _check(entry: Route, file: str, key: str) -> re.Pattern:
     if reserved:
         raise fail(f"group name {reserved[0]!r}: names starting with '_' are reserved for "
                    f"get_url's own arguments (_query, _fragment, _external, _host)")
+    problem = _menu_problem(entry.options)
+    if problem:
+        raise fail(problem)
     methods = entry.options.get("methods")
     if methods is not None:
         if isinstance(methods, str) or not all(isinstance(m, str) and _METHOD.match(m) for m in methods):

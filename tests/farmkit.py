@@ -1,9 +1,13 @@
 """Test helpers that build a throw-away farm (its own config, ports, directories) and drive it
 through the real websitectl, lighttpd and backends."""
 import contextlib
+import grp
 import http.client
 import json
 import os
+import pwd
+import re
+import secrets
 import shutil
 import signal
 import socket
@@ -20,6 +24,51 @@ REPO = Path(__file__).resolve().parent.parent
 WEBSITECTL = [sys.executable, "-m", "pycopia_www.ctl"]
 TEST_APPS = Path(__file__).resolve().parent / "apps"
 
+# Backend accounts of test farms are per run: other runs (other engineers, CI) use this machine at
+# the same time with the same configurations, and each removes exactly what it made.
+RUN_ID = secrets.token_hex(3)
+_RUN_NAME = re.compile(r"\bpwww-t-([a-z]+)\b(?!-)")
+_ACCOUNTS: dict[str, tuple[bool, bool]] = {}       # name -> (user existed, group existed) before
+
+
+def _exists(lookup, name: str) -> bool:
+    try:
+        lookup(name)
+        return True
+    except KeyError:
+        return False
+
+
+def test_user(tag: str) -> str:
+    """This run's account for `tag` ("ui" -> "pwww-t-ui-3f9a1c"); websitectl setup creates it."""
+    name = f"pwww-t-{tag}-{RUN_ID}"
+    if name not in _ACCOUNTS:
+        _ACCOUNTS[name] = (_exists(pwd.getpwnam, name), _exists(grp.getgrnam, name))
+    return name
+
+
+test_user.__test__ = False          # not a pytest test
+
+
+def run_accounts(text: str) -> str:
+    """A configuration with each pwww-t-NAME account made this run's (test_user)."""
+    return _RUN_NAME.sub(lambda m: test_user(m.group(1)), text)
+
+
+def remove_run_accounts() -> list[str]:
+    """Delete the accounts this run's farms created, and nothing else: only names of this run,
+    and only those that did not exist before the run first used them."""
+    removed = []
+    for name, (user_existed, group_existed) in _ACCOUNTS.items():
+        if not user_existed and _exists(pwd.getpwnam, name):
+            # --force: a rollback watcher of a test farm may still be sleeping as this user
+            subprocess.run(["userdel", "--force", name], capture_output=True)
+            removed.append(f"user {name}")
+        if not group_existed and _exists(grp.getgrnam, name):
+            subprocess.run(["groupdel", name], capture_output=True)
+            removed.append(f"group {name}")
+    return removed
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -34,7 +83,8 @@ def is_root() -> bool:
 class Farm:
     """A farm in a fresh directory tree that every backend user can traverse."""
 
-    def __init__(self, backends: dict[str, str], farm_extra: str = ""):
+    def __init__(self, backends: dict[str, str], farm_extra: str = "", python: str = sys.executable):
+        self.websitectl = [python, *WEBSITECTL[1:]]      # the interpreter the farm runs with
         self.root = Path(tempfile.mkdtemp(prefix="pwww-test-", dir="/tmp"))
         os.chmod(self.root, 0o755)
         (self.root / "etc" / "backends.d").mkdir(parents=True)
@@ -58,14 +108,14 @@ class Farm:
             self.write_vhost(name, text)
 
     def write_vhost(self, name: str, text: str) -> None:
-        text = text.replace("@APPS@", str(TEST_APPS))
+        text = run_accounts(text.replace("@APPS@", str(TEST_APPS)))
         (self.root / "etc" / "backends.d" / f"{name}.toml").write_text(textwrap.dedent(text))
 
     # ----- websitectl -----
 
     def ctl(self, *args: str, check: bool = True, timeout: float = 120,
             input: str | None = None) -> subprocess.CompletedProcess:
-        proc = subprocess.run([*WEBSITECTL, "--farm", str(self.farm_file), *args], cwd=REPO,
+        proc = subprocess.run([*self.websitectl, "--farm", str(self.farm_file), *args], cwd=REPO,
                               capture_output=True, text=True, timeout=timeout, input=input)
         if check and proc.returncode != 0:
             raise AssertionError(f"websitectl {' '.join(args)} failed ({proc.returncode}):\n"

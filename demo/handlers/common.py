@@ -1,40 +1,40 @@
-"""Pieces every demo page shares."""
+"""What every demo page shares: the framework's layout (pycopia_www.ui) with the demo's name and
+a footer saying which backend, user and process built the page."""
 import os
 import pwd
 
-from pycopia_www.markup import XHTMLDocument
+from pycopia_www.ui import Layout
+
+SITE_NAME = "pycopia-www appliance"
 
 
-def page(title: str, backend: str, request=None):
-    """A document with the site's stylesheet, a heading and a line saying who built it; with the
-    request of a logged-in user, also who that is and buttons to log out.
-    Returns (document, content container)."""
-    doc = XHTMLDocument(title, stylesheets=["/media/site.css"])
-    content = doc.add_section("content")
-    content.add_heading(1, title)
-    p = content.add_paragraph("Served by backend ", class_="served-by")
-    p.add_code(backend)
+def _site_name(request) -> str:
+    """The name saved on the settings page; the ui backend keeps it, the others use the default
+    (they run as other users and cannot read the ui backend's state)."""
+    from handlers.ui.settings import store         # the settings live in the ui backend
+    if not store.path.exists():
+        return SITE_NAME
+    return store.load().site_name
+
+
+def _served_by(page, request) -> None:
+    p = page.footer.add_paragraph("Served by backend ", class_="served-by")
+    p.add_code(_backend(request))
     p.add_text(" as user ")
     p.add_code(pwd.getpwuid(os.getuid()).pw_name)
     p.add_text(f", process {os.getpid()}.")
-    if request is not None and request.user is not None:
-        _who(content, request)
-    return doc, content
 
 
-def _who(content, request) -> None:
-    """Who is logged in, and the logout buttons (POST forms: the CSRF token goes in by itself)."""
-    user = request.user
-    box = content.add_div(class_="who")
-    p = box.add_paragraph("Logged in as ")
-    p.add_strong(user.name)
-    if user.roles:
-        p.add_text(f" (roles: {', '.join(sorted(user.roles))})")
-    try:
-        logout = request.get_url("auth-logout")
-    except LookupError:         # an auth backend without the standard pages (a test stand-in)
-        return
-    box.add_form(action=logout, id="logout").add_submit("Log out")
-    everywhere = box.add_form(action=logout, id="logout-everywhere")
-    everywhere.add_hidden("everywhere", "1")
-    everywhere.add_submit("Log out everywhere")
+def _backend(request) -> str:
+    urls = request.urls
+    resolved = urls.resolve(request.path)
+    return resolved.backend.name if resolved.backend is not None else "?"
+
+
+LAYOUT = Layout(site_name=_site_name, footer=_served_by)
+
+
+def page(title: str, request, *, heading: bool = True):
+    """A page in the demo's layout: (document, content container)."""
+    p = LAYOUT.page(request, title, heading=heading)
+    return p, p.content

@@ -8,7 +8,7 @@ const byId = (id) => document.getElementById(id);
 function show(id, text, isError = false) {
   const node = byId(id);
   node.textContent = text;
-  node.className = isError ? "error" : "";
+  node.classList.toggle("error", isError);
 }
 
 // A rejection as a reader wants it: the exception's message, and its type when that helps.
@@ -62,6 +62,7 @@ function failingCall(demo) {
 function settingsForm(demo) {
   const form = byId("settings-form");
   form.addEventListener("submit", async (event) => {
+    if (event.submitter?.value === "apply") return;   // "Apply": a plain post, the page shows the countdown
     event.preventDefault();       // saved through the proxy: no page load
     const fields = form.elements;
     const refresh = Number(fields.refresh_seconds.value);
@@ -82,10 +83,28 @@ function settingsForm(demo) {
   });
 }
 
+// Settings applied on probation: count down to the rollback the server will do by itself, then
+// show the page again (with the previous values back). No proxy needed.
+function pendingCountdown() {
+  const box = byId("pending");
+  const deadline = Number(box.dataset.deadline);
+  const tick = () => {
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    byId("countdown").textContent = `${left} s`;
+    if (left === 0) {
+      clearInterval(timer);
+      window.location.replace(`${window.location.pathname}?flash=reverted`);
+    }
+  };
+  const timer = setInterval(tick, 1000);
+  tick();
+}
+
 async function main() {
   if (document.readyState === "loading") {
     await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
   }
+  if (byId("pending")) pendingCountdown();
   let demo;
   try {
     demo = await connect("/api/demo");

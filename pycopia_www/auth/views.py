@@ -2,7 +2,7 @@
 import logging
 import math
 
-from ..markup import XHTMLDocument
+from ..ui.layout import page
 from ..web.response import Redirect, Response
 from .authorizer import service, session_cookie_name
 from .store import UserError, check_name
@@ -19,20 +19,19 @@ def safe_next(value: str | None) -> str:
 
 
 def login_page(request, *, error=None, status=200, name=""):
-    doc = XHTMLDocument("Log in", stylesheets=["/media/site.css"])
-    content = doc.add_section("content")
-    content.add_heading(1, "Log in")
+    login = page(request, "Log in")
+    content = login.content
     if request.user is not None:
         content.add_paragraph(f"You are logged in as {request.user.name}. Logging in again "
                               "replaces that session.")
     form = content.add_form(action=request.get_url("auth-login"), values={"name": name},
-                            errors={None: error} if error else None)
+                            errors={None: error} if error else None, id="login-form")
     fs = form.add_fieldset("Account")
-    fs.add_textinput("name", "User name")
-    fs.add_password("password", "Password")
+    fs.add_textinput("name", "User name", autocomplete="username", required=True)
+    fs.add_password("password", "Password", autocomplete="current-password", required=True)
     form.add_hidden("next", safe_next(request.query.get("next") or request.form.get("next")))
     form.add_submit("Log in")
-    body, content_type = doc.render(request.headers.get("Accept"))
+    body, content_type = login.render(request.headers.get("Accept"))
     return Response(body, status, [("Vary", "Accept")], content_type)
 
 

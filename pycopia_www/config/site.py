@@ -78,6 +78,8 @@ class VirtualHost:
     auth: AuthSettings | None = None
     tls: TlsFiles | None = None
     redirect_to_https: bool | None = None   # None: the farm's redirect_to_https
+    # default = "any": also answer host names nobody configured (otherwise they get 421)
+    any_host: bool = False
 
     @property
     def auth_backend(self) -> Backend | None:
@@ -167,7 +169,7 @@ def load_virtual_host(file: Path, root: Path, text: str) -> VirtualHost:
         raise ConfigError(file, "", f"file name: {problem}")
     f = Fields(data, file)
     hosts = f.strings("hosts", (), check=_check_hostname)
-    default = f.get("default", bool, False)
+    default, any_host = _default(f)
     if not hosts and not default:
         raise f.error("hosts", "missing: list the host names, or set default = true")
     static = {}
@@ -193,7 +195,8 @@ def load_virtual_host(file: Path, root: Path, text: str) -> VirtualHost:
         raise f.error("backend", "no [[backend]] declared")
     _check_unique(file, backends)
     _check_auth(file, auth, backends)
-    return VirtualHost(file, name, hosts, default, static, backends, auth, tls, redirect)
+    return VirtualHost(file, name, hosts, default, static, backends, auth, tls, redirect,
+                       any_host)
 
 
 def _load_tls(f: Fields, root: Path) -> TlsFiles:
@@ -204,6 +207,17 @@ def _load_tls(f: Fields, root: Path) -> TlsFiles:
     tls = TlsFiles(cert=pem("cert"), key=pem("key"))
     f.done()
     return tls
+
+
+def _default(f: Fields) -> tuple[bool, bool]:
+    """default = true (the host for the farm's own addresses) or "any" (also for every host name
+    not configured anywhere, e.g. a captive portal); (default, any_host)."""
+    value = f.get("default", object, False)
+    if value == "any":
+        return True, True
+    if isinstance(value, bool):
+        return value, False
+    raise f.error("default", f'must be true, false or "any", not {value!r}')
 
 
 def _load_auth(f: Fields) -> AuthSettings:
@@ -256,7 +270,7 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         workers=f.get("workers", int, 2, check=lambda v: None if 1 <= v <= 256 else "must be 1-256"),
         max_requests=f.get("max_requests", int, 0, check=lambda v: None if v >= 0 else "must be >= 0"),
         timeout=f.get("timeout", float, 30.0, check=lambda v: None if v > 0 else "must be > 0"),
-        environment=f.string_table("environment"),
+        environment=_environment(f),
         addresses=f.strings("addresses", (), check=_check_address),
         debug=f.get("debug", bool, False),
         middleware=f.strings("middleware", (), check=_check_dotted),
@@ -270,6 +284,17 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         raise f.error("roles", 'roles need auth = "required"')
     f.done()
     return backend
+
+
+def _environment(f: Fields) -> dict[str, str]:
+    env = f.string_table("environment")
+    for name in env:
+        if name.startswith("PYTHON"):
+            # The backend's interpreter starts as root: nothing configurable may steer it. The
+            # environment is applied after the privilege drop, where PYTHON* would do nothing.
+            raise f.error(f"environment.{name}", "PYTHON* variables cannot be set for a backend; "
+                                                 "use pythonpath = [...] for import paths")
+    return env
 
 
 def _check_unique(file: Path, backends: tuple[Backend, ...]) -> None:

@@ -38,14 +38,29 @@ def run_usercmd(site: Site, vhost: VirtualHost, args: list[str], stdin: str = ""
                          stdin=stdin)
 
 
+def admin_password() -> str:
+    """The first admin's password, from the file named by $ADMIN_PASSWORD_FILE (its first line)
+    or from $ADMIN_PASSWORD; "" for a generated one. Never a command-line argument: every local
+    user can read a process's command line."""
+    path = os.environ.get("ADMIN_PASSWORD_FILE")
+    if path:
+        try:
+            with open(path, encoding="utf-8") as f:
+                return f.readline().rstrip("\n")
+        except OSError as exc:
+            raise ConfigError(path, "", f"ADMIN_PASSWORD_FILE: {exc.strerror}") from None
+    return os.environ.get("ADMIN_PASSWORD", "")
+
+
 def first_admins(site: Site) -> list[str]:
-    """For setup: an `admin` user in every empty store, with $ADMIN_PASSWORD or a generated
+    """For setup: an `admin` user in every empty store, with admin_password() or a generated
     password (printed once). Idempotent: a store with users is left alone."""
     out = []
+    password = admin_password()
     for vhost in auth_vhosts(site):
         if vhost.auth_backend.remote:
             continue
-        proc = run_usercmd(site, vhost, ["first-admin"], os.environ.get("ADMIN_PASSWORD", "") + "\n")
+        proc = run_usercmd(site, vhost, ["first-admin"], password + "\n")
         if proc.returncode != 0:
             b = vhost.auth_backend
             raise ConfigError(b.file, b.key, f"cannot create the first admin: {proc.stderr.strip()}")

@@ -98,10 +98,10 @@ def prepare_directories(site: Site, as_root: bool) -> None:
         ("run_dir", paths.socket_dir(farm), (root[0], front[1]), 0o750),
         ("run_dir", paths.generated_dir(farm), root, 0o755),
         ("run_dir", paths.generated_dir(farm) / "empty", root, 0o755),
-        ("log_dir", farm.log_dir, root, 0o755),
-        # lighttpd's logs are written by the supervisor (as root): a directory the front end
-        # could write to would let it point them anywhere.
-        ("log_dir", paths.lighttpd_log_dir(farm), root, 0o755),
+        # Logs hold user names, addresses and tracebacks: nobody else's to read. lighttpd's
+        # logs too are written by the supervisor (as root): lighttpd has no log directory of
+        # its own where it could point root's writes elsewhere.
+        ("log_dir", farm.log_dir, root, 0o750),
         ("state_dir", farm.state_dir, root, 0o755),
     ]
     for key, path, owner, mode in plan:
@@ -120,17 +120,22 @@ def _check_socket_path_length(site: Site) -> None:
 
 
 def start_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None,
-                    stdin: str = "", user: str | None = None) -> subprocess.Popen:
+                    stdin: str = "", user: str | None = None):
     """`python -m module args...` as the backend's user (when we are root; `user` instead, if
     given), with a clean environment and `stdin` already written: so that root never runs a
-    backend's code or opens its files. Several run side by side; `collect` each."""
+    backend's code or opens its files. Several run side by side; `collect` each. (If it cannot
+    even start, what `collect` would say, already.)"""
     creds = None
     if os.geteuid() == 0:
         creds = Credentials.lookup(user) if user else Credentials.lookup(b.user, b.group)
-    proc = spawn_as(creds, [python, "-m", module, *args], cwd=cwd,
-                    env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})},
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                    text=True)
+    argv = [python, "-m", module, *args]
+    try:
+        proc = spawn_as(creds, argv, cwd=cwd,
+                        env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", **(env or {})},
+                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                        text=True)
+    except OSError as exc:          # the user cannot execute the interpreter, ...
+        return subprocess.CompletedProcess(argv, 126, "", f"{python}: {exc.strerror}")
     try:
         proc.stdin.write(stdin)
         proc.stdin.close()
@@ -140,7 +145,9 @@ def start_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None
     return proc
 
 
-def collect(proc: subprocess.Popen, timeout: float = 60) -> subprocess.CompletedProcess:
+def collect(proc, timeout: float = 60) -> subprocess.CompletedProcess:
+    if isinstance(proc, subprocess.CompletedProcess):       # it never started
+        return proc
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -3,7 +3,7 @@
 Runs as root only until it has dropped privileges; the application module is imported after the
 drop, so no application code ever runs with more rights than its backend's user.
 
-    python -m pycopia_www.farm.backend SPEC_FD
+    python -I -m pycopia_www.farm.backend SPEC_FD
 
 SPEC_FD is an inherited file (a memfd written by the supervisor) holding one JSON object:
 ident, user, group, workers, max_requests, timeout, state_dir, debug, listen_fd, ready_fd
@@ -23,7 +23,7 @@ import prctl
 
 from ..config import Backend, Site, Snapshot, load_site
 from . import paths
-from ..privileges import Credentials, PrivilegeError, drop_to, set_process_name
+from ..privileges import Credentials, PrivilegeError, backend_short_name, drop_to, set_process_name
 
 EXIT_CONFIG = 78        # EX_CONFIG: the backend cannot run as configured
 # The function that makes a backend's WSGI callable from (site, backend): the web layer's loader.
@@ -45,9 +45,12 @@ def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: in
     spec_fd = os.memfd_create("pwww-spec", 0)
     os.write(spec_fd, json.dumps(spec).encode())
     os.lseek(spec_fd, 0, os.SEEK_SET)
-    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": state,
-           "PYCOPIA_WWW_BACKEND": b.ident, **b.environment}
-    return [python, "-m", "pycopia_www.farm.backend", str(spec_fd)], env, spec_fd
+    # The interpreter starts as root: isolated (-I: no PYTHON* variables, no user site-packages,
+    # no current directory on sys.path) and with a HOME the backend's user cannot write. HOME and
+    # the configured environment are set after the privilege drop (main).
+    env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/",
+           "PYCOPIA_WWW_BACKEND": b.ident}
+    return [python, "-I", "-m", "pycopia_www.farm.backend", str(spec_fd)], env, spec_fd
 
 
 def _read_spec(fd: int) -> dict:
@@ -73,7 +76,7 @@ def main(argv: list[str]) -> int:
     except (PrivilegeError, KeyError, OSError) as exc:
         log.critical("refusing to serve: privileges could not be dropped: %s", exc)
         return EXIT_CONFIG
-    set_process_name(f"pwww-{ident}")
+    set_process_name(f"pwww-{ident}", short=backend_short_name(ident))
     # If the supervisor dies, drain and exit rather than serve unsupervised. (Set after the drop:
     # changing credentials clears it.)
     prctl.set_pdeathsig(signal.SIGTERM)
@@ -82,6 +85,8 @@ def main(argv: list[str]) -> int:
     try:
         site = load_site(None, Snapshot.from_json(spec["snapshot"]))
         backend = site.backend(ident)
+        os.environ["HOME"] = spec["state_dir"]
+        os.environ.update(backend.environment)
         sys.path[:0] = site.import_paths(backend)       # the site's own packages (handlers, ...)
         app = _entry(spec["entry"])(site, backend)
     except Exception:

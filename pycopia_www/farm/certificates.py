@@ -24,6 +24,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from ..config import ConfigError, Site, TlsFiles, VirtualHost
+from ..config.hosts import served_names
 from . import hostinfo, paths
 
 VALID_DAYS = 397            # what browsers accept for a server certificate
@@ -123,12 +124,22 @@ def files_of(site: Site, vhost: VirtualHost) -> TlsFiles:
 
 
 def wanted_names(site: Site, vhost: VirtualHost) -> list[str]:
-    """What a certificate made for `vhost` names: its host names (the default host also the
-    machine's own names, since it answers for any name) and every address of the machine."""
-    dns = list(vhost.hosts)
-    if vhost is site.vhosts[-1]:
+    """What a certificate made for `vhost` names: what it answers (config/hosts.py), so the
+    default host also the farm's addresses (a browser pointed at the box's IP address sends no
+    name and gets this certificate), and, answering any name, the machine's own names too.
+    IPv6 link-local addresses are left out: they mean nothing without an interface."""
+    dns, ips = [], []
+    for name in served_names(site, vhost):
+        try:
+            address = ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            dns.append(name)
+            continue
+        if not address.is_link_local:
+            ips.append(str(address))
+    if vhost.any_host:
         dns += [n for n in hostinfo.host_names() if n not in dns]
-    return [f"DNS:{n}" for n in dns] + [f"IP:{a}" for a in hostinfo.addresses()]
+    return [f"DNS:{n}" for n in dns] + [f"IP:{a}" for a in ips]
 
 
 def renewal_reason(cert: Certificate, vhost: VirtualHost, now: datetime | None = None) -> str | None:

@@ -115,7 +115,8 @@ def cmd_config(args) -> int:
 
 
 def cmd_start(args) -> int:
-    from .supervisor import Supervisor, prepare_and_check
+    from .supervisor import Supervisor, open_log, prepare_and_check
+    os.umask(0o027)             # the supervisor's log: nobody else's to read
     site = load_site(args.farm)
     pid = running_pid(site.farm)
     if pid:
@@ -123,6 +124,8 @@ def cmd_start(args) -> int:
         return 1
     if args.sockets:        # the detached supervisor: `start` bound them for it
         front = [socket.socket(fileno=int(fd)) for fd in args.sockets.split(",")]
+        for sock in front:
+            sock.set_inheritable(False)     # handed on by pass_fds alone, like every socket
     else:                   # first of all, so that a port in use stops everything at once
         front = listen.bind(site, port=args.port, tls_port=args.tls_port)
     if args.foreground:
@@ -141,7 +144,7 @@ def cmd_start(args) -> int:
     for option, value in (("--port", args.port), ("--tls-port", args.tls_port)):
         if value:
             command += [option, str(value)]
-    with open(paths.supervisor_log(site.farm), "ab") as out:
+    with open_log(paths.supervisor_log(site.farm)) as out:
         daemon = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
                                   pass_fds=fds, start_new_session=True, cwd="/")
     for sock in front:
@@ -160,7 +163,7 @@ def cmd_start(args) -> int:
         return 1
     if status["lighttpd"]["state"] == "failed":
         # Without its front end the farm serves nothing: stop it rather than leave it half up.
-        error_log = paths.lighttpd_log_dir(site.farm) / "error.log"
+        error_log = paths.lighttpd_error_log(site.farm)
         print(f"lighttpd does not start ({status['lighttpd']['last_exit']}); the last lines of "
               f"{error_log}:", file=sys.stderr)
         print("".join(error_log.read_text(errors="replace").splitlines(True)[-5:]), end="",

@@ -13,22 +13,36 @@ from pathlib import Path
 from ..config import LogSettings
 
 
+log = logging.getLogger("pycopia_www.logfile")
+
+
 class RotatingLog:
     def __init__(self, path: Path, settings: LogSettings):
         self.path = Path(path)
         self.settings = settings
         self._fd = -1
         self._size = 0
+        self._failing = False
         self.opened = 0                 # how many times (re)opened: a rotation makes a new file
         self.reopen()
 
     def reopen(self) -> None:
+        """(Re)open the file. One that cannot be opened (a symlink planted where the log should
+        be, a full disk) is said once in the supervisor's log; what comes meanwhile is dropped,
+        rather than stopping the program whose output it is."""
         if self._fd >= 0:
             os.close(self._fd)
-        # O_NOFOLLOW: never write through a link someone put where a log should be.
-        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
-                           | os.O_NOFOLLOW, 0o640)
-        self._size = os.fstat(self._fd).st_size
+            self._fd = -1
+        try:
+            # O_NOFOLLOW: never write through a link someone put where a log should be.
+            self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+                               | os.O_NOFOLLOW, 0o640)
+            os.fchmod(self._fd, 0o640)  # logs hold user names, addresses, tracebacks
+            self._size = os.fstat(self._fd).st_size
+        except OSError as exc:
+            log.error("cannot write the log %s (%s): its lines are dropped until it can be opened",
+                      self.path, exc.strerror)
+            self._fd, self._size = -1, 0
         self.opened += 1
 
     def write(self, data: bytes) -> None:
@@ -36,7 +50,7 @@ class RotatingLog:
         than the room left is split after its last line that fits (a line longer than a whole
         file is cut)."""
         view = memoryview(data)
-        while view:
+        while view and self._fd >= 0:
             room = self.settings.max_size - self._size
             if len(view) <= room:
                 self._write(view)
@@ -50,10 +64,17 @@ class RotatingLog:
             self.rotate()
 
     def _write(self, view: memoryview) -> None:
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
-            self._size += written
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+                self._size += written
+        except OSError as exc:          # a full disk: drop, say so once, go on
+            if not self._failing:
+                log.error("cannot write the log %s (%s): lines are dropped", self.path, exc.strerror)
+            self._failing = True
+        else:
+            self._failing = False
 
     def rotate(self) -> None:
         for n in range(self.settings.keep - 1, 0, -1):

@@ -20,9 +20,14 @@ def backend_log(farm: FarmSettings, backend: Backend) -> Path:
     return farm.log_dir / f"{backend.ident}.log"
 
 
-def lighttpd_log_dir(farm: FarmSettings) -> Path:
-    # lighttpd opens its logs after dropping to the front-end user, so it owns this directory.
-    return farm.log_dir / "lighttpd"
+def lighttpd_error_log(farm: FarmSettings) -> Path:
+    # lighttpd's stderr, which is its error log; like its access log, written by the (root)
+    # supervisor into the root-owned log directory: lighttpd opens no log file itself.
+    return farm.log_dir / "lighttpd.error.log"
+
+
+def lighttpd_access_log(farm: FarmSettings) -> Path:
+    return farm.log_dir / "lighttpd.access.log"
 
 
 def generated_dir(farm: FarmSettings) -> Path:

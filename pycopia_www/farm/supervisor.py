@@ -109,11 +109,11 @@ class LighttpdChild(Child):
         finally:
             os.close(access_w)
         sup.add_output("lighttpd access", os.fdopen(access_r, "rb", buffering=0),
-                       paths.lighttpd_log_dir(farm) / "access.log", echo=False)
+                       paths.lighttpd_access_log(farm), echo=False)
         return proc
 
     def log_path(self, site: Site) -> Path:
-        return paths.lighttpd_log_dir(site.farm) / "error.log"     # lighttpd's stderr
+        return paths.lighttpd_error_log(site.farm)      # lighttpd's stderr is its error log
 
     def reload(self) -> None:
         """Re-read the configuration after the requests in flight, keeping the listening socket:
@@ -166,6 +166,18 @@ class BackendChild(Child):
         return status
 
 
+MAX_LINE = 65536                    # bytes of one echoed line; a longer one is cut into pieces
+# What a child could use to drive the operator's terminal: C0 controls but tab, DEL, C1 controls.
+_TERMINAL_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x09), *range(0x0a, 0x20), *range(0x7f, 0xa0)]}
+
+
+def open_log(path: Path):
+    """Append to a log as root without following a symlink planted in its place; 0640."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o640)
+    os.fchmod(fd, 0o640)
+    return os.fdopen(fd, "ab", buffering=0)
+
+
 def _die_with(parent: int):
     """For a child, after its privilege drop (which clears it): SIGKILL when `parent` dies."""
     def setup():
@@ -177,7 +189,8 @@ def _die_with(parent: int):
 
 class Output:
     """A child's stdout and stderr (or lighttpd's access log pipe): appended to its capped log
-    and, in the foreground, echoed."""
+    and, in the foreground, echoed with terminal controls shown as escapes and lines bounded
+    (the child is not trusted)."""
 
     def __init__(self, name: str, fileobj, log_file, echo: bool):
         self.name, self.fileobj, self.log, self.echo = name, fileobj, log_file, echo
@@ -195,8 +208,13 @@ class Output:
         if self.echo:
             self.buffer += data
             *lines, self.buffer = self.buffer.split(b"\n")
+            while len(self.buffer) > MAX_LINE:
+                lines.append(self.buffer[:MAX_LINE])
+                self.buffer = self.buffer[MAX_LINE:]
             for line in lines:
-                sys.stderr.write(f"[{self.name}] {line.decode('utf-8', 'replace')}\n")
+                for piece in range(0, max(len(line), 1), MAX_LINE):
+                    text = line[piece:piece + MAX_LINE].decode("utf-8", "replace")
+                    sys.stderr.write(f"[{self.name}] {text.translate(_TERMINAL_CONTROLS)}\n")
             sys.stderr.flush()
         return True
 
@@ -252,6 +270,7 @@ class Supervisor:
         """Start everything and supervise until told to stop. Returns the exit code."""
         prctl.set_child_subreaper(1)    # orphaned workers of a killed master are reaped here
         set_process_name("pwww-supervisor")
+        os.umask(0o027)                 # logs and state are nobody else's to read
         wake_r, wake_w = socket.socketpair()
         wake_r.setblocking(False)
         wake_w.setblocking(False)
@@ -533,8 +552,7 @@ class Supervisor:
             os.chown(path, uid, gid)
         os.chmod(path, 0o660)
         sock.listen(1024)
-        os.set_inheritable(sock.fileno(), True)
-        return sock
+        return sock             # not inheritable: pass_fds hands it to its backend alone
 
     @staticmethod
     def _close_socket(sock: socket.socket) -> None:

@@ -96,6 +96,16 @@ class FormsMixin:
         limits = {"min": min, "max": max, "step": step}
         return self._typed_field("number", name, label, value, attrs, limits)
 
+    def add_date(self, name, label=None, value=None, **attrs):
+        """A date field (HTML5 type="date", the value YYYY-MM-DD); XHTML 1.0: a text input
+        with class "date"."""
+        return self._typed_field("date", name, label, value, attrs, {})
+
+    def add_datetime(self, name, label=None, value=None, **attrs):
+        """A local date and time (HTML5 type="datetime-local", YYYY-MM-DDTHH:MM); XHTML 1.0: a
+        text input with class "datetime-local"."""
+        return self._typed_field("datetime-local", name, label, value, attrs, {})
+
     def add_fileinput(self, name, label=None, **attrs):
         """A file upload; switches the enclosing form to multipart/form-data."""
         if self.form is not None:
@@ -202,7 +212,9 @@ class FormsMixin:
 
     def _typed_field(self, type, name, label, value, attrs, html5_only):
         value = self._current(name, value)
-        if type in self.document.dialect.input_types:
+        # A value the type cannot hold (what a user typed into a form shown again with its
+        # errors) keeps its text in a text input: the page stays valid and nothing is lost.
+        if type in self.document.dialect.input_types and _holds(type, value):
             return self._input_field(type, name, label, value, {**attrs, **html5_only})
         classes = [type, *class_names(attrs.pop("class_", None))]
         return self._input_field("text", name, label, value, dict(attrs, class_=classes))
@@ -245,6 +257,19 @@ def _id_part(text):
     """A string made fit for use in an XML ID."""
     part = _NOT_ID_CHAR.sub("_", str(text))
     return part if part[:1].isalpha() else "f" + part
+
+
+_TYPED_VALUES = {
+    "number": re.compile(r"-?(\d+(\.\d+)?|\.\d+)([eE][-+]?\d+)?"),
+    "date": re.compile(r"\d{4,}-\d\d-\d\d"),
+    "datetime-local": re.compile(r"\d{4,}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,3})?)?"),
+}
+
+
+def _holds(type, value) -> bool:
+    """Can an input of this HTML5 type carry this value (the HTML standard's value syntax)?"""
+    pattern = _TYPED_VALUES.get(type)
+    return pattern is None or value is None or value == "" or bool(pattern.fullmatch(str(value)))
 
 
 def _messages(errors):

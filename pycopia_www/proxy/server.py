@@ -81,19 +81,20 @@ class Proxy:
             body = request.body
         except HTTPError as error:
             return _refusal(error.status, error.reason, headers=error.headers)
+        # From here on every answer is JSON-RPC's own, so HTTP 200 (or 204 for no answer): a
+        # client treats any other status as a transport failure and never reads the error object.
         try:
             data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (UnicodeDecodeError, ValueError) as exc:
-            return _refusal(400, f"parse error: {exc}", PARSE_ERROR)
+            return _refusal(200, f"parse error: {exc}", PARSE_ERROR)
         except RecursionError:
-            return _refusal(400, "parse error: nested too deeply", PARSE_ERROR)
+            return _refusal(200, "parse error: nested too deeply", PARSE_ERROR)
         if type(data) is list:
             return self._batch(request, data)
         response = self._one(request, data)
         if response is None:
             return Response(b"", 204, _NO_STORE)
-        invalid = "error" in response and response["error"]["code"] == INVALID_REQUEST
-        return _json_response(response, 400 if invalid else 200)
+        return _json_response(response)
 
     def _check_transport(self, request) -> Response | None:
         if request.method != "POST":
@@ -113,14 +114,14 @@ class Proxy:
 
     def _batch(self, request, entries: list) -> Response:
         if not entries:
-            return _refusal(400, "an empty batch")
+            return _refusal(200, "an empty batch")
         if len(entries) > self.max_batch:
             return _refusal(413, f"a batch holds at most {self.max_batch} calls")
         responses = [r for r in (self._one(request, e) for e in entries) if r is not None]
         if not responses:
             return Response(b"", 204, _NO_STORE)
-        # Never a bare top-level array (see docs/decisions.md).
-        return _json_response({"jsonrpc": "2.0", "responses": responses})
+        # A bare array, as JSON-RPC 2.0 says; why that is safe here: docs/decisions.md.
+        return _json_response(responses)
 
     # -- one call -------------------------------------------------------------------------------
 

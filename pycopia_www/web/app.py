@@ -16,11 +16,13 @@ configured WSGI wrappers sit outside everything.
 import logging
 
 from ..config import Backend, ConfigError, Site
+from ..config.hosts import served_names
 from ..markup.context import page_context
 from . import csrf
 from .access import check_route_options
 from .dispatch import Dispatcher
 from .errorpages import ErrorPages
+from .errors import MisdirectedRequest
 from .handlers import Handler, resolve_dotted
 from .limits import LIMIT_NAMES, Limits, check_limits
 from .middleware import Hooks, is_hook, split
@@ -35,8 +37,9 @@ class App:
     """The WSGI callable a backend serves; handle(request) -> Response is the same without WSGI."""
 
     def __init__(self, dispatcher: Dispatcher, hooks: list, wrappers: list, errors: ErrorPages,
-                 backend: Backend, urls, limits: Limits):
+                 backend: Backend, urls, limits: Limits, hosts: frozenset[str] | None = None):
         self.dispatcher = dispatcher
+        self.hosts = hosts                  # the host names this virtual host answers; None: any
         self.hooks = Hooks(hooks, errors.response_for)
         self.errors = errors
         self.backend = backend
@@ -54,6 +57,8 @@ class App:
         with page_context(url_resolver=request.get_url, csrf=csrf.provider(request)):
             try:
                 request.check_headers()
+                if self.hosts is not None and request.host not in self.hosts:
+                    raise MisdirectedRequest(f"this server does not answer for {request.host!r}")
             except Exception as exc:
                 response = self.errors.response_for(request, exc)
             else:
@@ -161,7 +166,9 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
     # The backend's configured middleware (etc/backends.d) comes before the route module's own.
     hooks, wrappers = split(_middleware(backend.file, f"{backend.key}.middleware", backend.middleware)
                             + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
-    return App(Dispatcher(placed, backend), hooks, wrappers, errors, backend, urls, limits)
+    vhost = urls.vhost
+    hosts = None if vhost.any_host else frozenset(served_names(site, vhost))
+    return App(Dispatcher(placed, backend), hooks, wrappers, errors, backend, urls, limits, hosts)
 
 
 def check_handlers(url_map: UrlMap, backend: Backend) -> list[ConfigError]:

@@ -16,7 +16,7 @@ def whoami(environ, start_response):
 
 def slow(environ, start_response):
     time.sleep(float(environ.get("QUERY_STRING") or "1"))
-    start_response("200 OK", [("Content-Type", "text/plain")])
+    start_response("200 OK", [("Content-Type", "text/plain"), ("X-Pid", str(os.getpid()))])
     return [b"slow done"]
 
 

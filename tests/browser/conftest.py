@@ -1,23 +1,15 @@
-"""Browser tests: the demo site's own configuration in a throw-away farm (real websitectl, lighttpd
-and backends under real users), driven by Debian's headless Chromium through Playwright.
-
-The farm runs the virtual hosts of etc/backends.d as they are, except that the backends' users are
-test users (pwww-ui -> pwww-t-ui), static directories are absolute paths into the repository, and
-the default host's /browser-test/ serves tests/browser/pages (a blank page to import
-/pwww/proxy.js into).
+"""Browser tests: the demo site's own configuration in a throw-away farm (tests/demofarm.py: real
+websitectl, lighttpd and backends under real users), driven by Debian's headless Chromium through
+Playwright.
 """
-import json
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from farmkit import REPO, Farm, is_root
-
-DEMO = REPO / "demo"
+from demofarm import farm_user  # noqa: F401  (the browser tests' own name for it)
+from farmkit import is_root
 
 CHROMIUM = Path("/usr/bin/chromium")
-PAGES = Path(__file__).resolve().parent / "pages"
 
 # Like the integration tests: the farm creates users and drops privileges. In CI (root) a skip
 # is a failure (tests/conftest.py).
@@ -31,42 +23,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(ROOT_ONLY)
 
 
-def _toml_value(value) -> str:
-    # JSON strings, numbers, booleans and arrays of them are also valid TOML.
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value)
-
-
-def farm_user(user: str) -> str:
-    return user.replace("pwww-", "pwww-t-", 1) if user.startswith("pwww-") else user
-
-
-def adapt_vhost(file: Path) -> str:
-    """One file of etc/backends.d, adapted to a test farm (see the module docstring)."""
-    site = tomllib.loads(file.read_text())
-    static = {url: str(DEMO / directory) for url, directory in site.get("static", {}).items()}
-    if site.get("default"):
-        static["/browser-test/"] = str(PAGES)
-    lines = [f"{key} = {_toml_value(value)}" for key, value in site.items()
-             if key not in ("static", "backend")]
-    if static:
-        lines.append(f"static = {_toml_value(static)}")
-    for backend in site["backend"]:
-        lines.append("\n[[backend]]")
-        lines += [f"{key} = {_toml_value(farm_user(value) if key == 'user' else value)}"
-                  for key, value in backend.items()]
-    return "\n".join(lines) + "\n"
-
-
 @pytest.fixture(scope="session")
-def farm():
-    f = Farm({file.stem: adapt_vhost(file) for file in sorted((DEMO / "etc" / "backends.d").glob("*.toml"))},
-             farm_extra=f'pythonpath = ["{DEMO}"]\n')
-    try:
-        yield f.start()
-    finally:
-        f.cleanup()
+def farm(demo_farm):
+    return demo_farm
 
 
 @pytest.fixture(scope="session")

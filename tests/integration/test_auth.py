@@ -12,7 +12,7 @@ import pytest
 
 from farmkit import Farm
 
-APPS = 'environment = { PYTHONPATH = "@APPS@" }'
+APPS = 'pythonpath = ["@APPS@"]'
 BACKENDS = f"""\
     [[backend]]
     name = "auth"

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from farmkit import Farm, proc_ids
+from farmkit import Farm, proc_ids, test_user
 
 APPLIANCE = """\
     hosts = ["appliance.test", "localhost"]
@@ -22,14 +22,15 @@ APPLIANCE = """\
     prefix = "/"
     app = "testapps:whoami"
     workers = 2
-    environment = { PYTHONPATH = "@APPS@", GREETING = "hello from ui" }
+    pythonpath = ["@APPS@"]
+    environment = { GREETING = "hello from ui" }
 
     [[backend]]
     name = "api"
     user = "pwww-t-api"
     match = '^/(api|svc)(/|$)'
     app = "testapps:whoami"
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
 
     [[backend]]
     name = "sys"
@@ -37,7 +38,7 @@ APPLIANCE = """\
     prefix = "/sys"
     app = "testapps:whoami"
     workers = 1
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
 
     [[backend]]
     name = "probe"
@@ -45,7 +46,7 @@ APPLIANCE = """\
     prefix = "/probe"
     app = "testapps:read_state"
     workers = 1
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
     """
 DOCS = """\
     hosts = ["docs.test"]
@@ -56,7 +57,7 @@ DOCS = """\
     prefix = "/"
     app = "testapps:whoami"
     workers = 1
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
     """
 
 
@@ -93,10 +94,19 @@ def test_environment_reaches_backend(farm):
     ("DOCS.test", "docs.docs"),
     ("docs.test:8080", "docs.docs"),
     ("appliance.test", "appliance.ui"),
-    ("unknown.example", "appliance.ui"),
+    ("127.0.0.1", "appliance.ui"),          # the listen address: the default virtual host
 ])
 def test_host_header_selects_virtual_host(farm, host, ident):
     assert farm.json("/page", host=host)["ident"] == ident
+
+
+def test_m6_unknown_host_names_are_misdirected_not_the_default_host(farm):
+    """DNS rebinding (security review M6): a page of another site, resolved to the appliance,
+    sends its own name; lighttpd refuses it before any backend or static file answers."""
+    for path in ("/page", "/static/hello.txt", "/"):
+        status, body = farm.request(path, host="rebind.attacker.example")
+        assert status == 421 and b"Misdirected" in body
+    assert farm.request("/page", host="appliance.test")[0] == 200
 
 
 def test_static_alias_served_by_lighttpd(farm):
@@ -122,9 +132,9 @@ def _backend_status(farm, ident):
 
 
 @pytest.mark.parametrize("ident,user,workers,path,host", [
-    ("appliance.ui", "pwww-t-ui", 2, "/", "localhost"),
-    ("appliance.api", "pwww-t-api", 2, "/api", "localhost"),
-    ("docs.docs", "pwww-t-docs", 1, "/", "docs.test"),
+    ("appliance.ui", test_user("ui"), 2, "/", "localhost"),
+    ("appliance.api", test_user("api"), 2, "/api", "localhost"),
+    ("docs.docs", test_user("docs"), 1, "/", "docs.test"),
     ("appliance.sys", "root", 1, "/sys", "localhost"),
 ])
 def test_processes_run_as_their_user(farm, ident, user, workers, path, host):
@@ -160,7 +170,7 @@ def test_sockets_are_0660_owned_by_backend_user_and_front_end_group(farm):
     d = sockets.stat()
     assert stat.S_IMODE(d.st_mode) == 0o750 and d.st_uid == 0
     assert d.st_gid == grp.getgrnam("www-data").gr_gid
-    for ident, user in [("appliance.ui", "pwww-t-ui"), ("appliance.api", "pwww-t-api")]:
+    for ident, user in [("appliance.ui", test_user("ui")), ("appliance.api", test_user("api"))]:
         st = (sockets / f"{ident}.sock").stat()
         assert stat.S_ISSOCK(st.st_mode)
         assert stat.S_IMODE(st.st_mode) == 0o660
@@ -171,7 +181,7 @@ def test_sockets_are_0660_owned_by_backend_user_and_front_end_group(farm):
 def test_other_backend_user_cannot_connect_to_a_socket(farm):
     path = farm.root / "var" / "run" / "sockets" / "appliance.ui.sock"
     code = f"import socket; s = socket.socket(socket.AF_UNIX); s.connect({str(path)!r})"
-    proc = subprocess.run([sys.executable, "-c", code], user="pwww-t-api", group="pwww-t-api",
+    proc = subprocess.run([sys.executable, "-c", code], user=test_user("api"), group=test_user("api"),
                           extra_groups=[], capture_output=True, text=True)
     assert proc.returncode != 0 and "PermissionError" in proc.stderr
 
@@ -180,7 +190,7 @@ def test_state_directory_is_private(farm):
     state = farm.root / "var" / "state"
     ui = state / "appliance.ui"
     st = ui.stat()
-    assert stat.S_IMODE(st.st_mode) == 0o700 and st.st_uid == pwd.getpwnam("pwww-t-ui").pw_uid
+    assert stat.S_IMODE(st.st_mode) == 0o700 and st.st_uid == pwd.getpwnam(test_user("ui")).pw_uid
     # Asked from inside the api backend's user: ui's state directory cannot be listed ...
     assert farm.request(f"/probe?{ui}") == (200, b"denied")
     # ... while its own can (the probe backend runs as pwww-t-api; appliance.api is its state)
@@ -205,7 +215,7 @@ def test_root_backend_is_logged_as_such(farm):
 
 def test_status_table_is_readable(farm):
     out = farm.ctl("status").stdout
-    assert "appliance.ui" in out and "pwww-t-ui" in out and "running" in out and "lighttpd" in out
+    assert "appliance.ui" in out and test_user("ui") in out and "running" in out and "lighttpd" in out
 
 
 def test_generated_config_passes_lighttpd_tt(farm):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from farmkit import REPO, WEBSITECTL, free_port, https_request
+from farmkit import REPO, RUN_ID, WEBSITECTL, free_port, https_request, test_user
 
 
 def run(*argv, cwd, check=True, timeout=180):
@@ -26,7 +26,8 @@ def site():
     top = Path(tempfile.mkdtemp(prefix="pwww-init-", dir="/tmp"))
     os.chmod(top, 0o755)            # the backend's user reads the site (pytest's tmp is private)
     directory = top / "shop"
-    out = run(*WEBSITECTL, "init", str(directory), "--name", "t-init", cwd=REPO).stdout
+    test_user("init")               # the site's user, pwww-t-init-<run>: removed after the run
+    out = run(*WEBSITECTL, "init", str(directory), "--name", f"t-init-{RUN_ID}", cwd=REPO).stdout
     assert "websitectl setup && websitectl start" in out
     try:
         yield directory
@@ -40,8 +41,8 @@ def test_the_skeleton_is_small_and_complete(site):
     assert files == ["README.md", "etc/backends.d/site.toml", "etc/farm.toml", "handlers/__init__.py",
                      "handlers/web/__init__.py", "handlers/web/api.py", "handlers/web/urls.py",
                      "handlers/web/views.py", "pytest.ini", "static/app.js", "tests/test_site.py"]
-    assert 'user = "pwww-t-init"' in (site / "etc" / "backends.d" / "site.toml").read_text()
-    assert "# t-init" in (site / "README.md").read_text()
+    assert f'user = "{test_user("init")}"' in (site / "etc" / "backends.d" / "site.toml").read_text()
+    assert f"# t-init-{RUN_ID}" in (site / "README.md").read_text()
     assert run(*WEBSITECTL, "init", str(site), cwd=REPO, check=False).returncode == 1   # not over a site
 
 
@@ -56,7 +57,7 @@ def test_the_new_site_runs_from_its_directory(site):
     run(*WEBSITECTL, "start", "--port", str(port), "--tls-port", str(tls_port), cwd=site)
     status, _, body = https_request(tls_port, "/", host="localhost",
                                     trust=site / "var" / "state" / "tls" / "site.crt")
-    assert status == 200 and b"Hello from t-init" in body
+    assert status == 200 and f"Hello from t-init-{RUN_ID}".encode() in body
     call = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "greet", "params": ["Ann"]}).encode()
     status, _, body = https_request(tls_port, "/api", host="localhost", method="POST", body=call,
                                     trust=site / "var" / "state" / "tls" / "site.crt",
@@ -64,4 +65,4 @@ def test_the_new_site_runs_from_its_directory(site):
                                              "X-Requested-With": "pycopia-www"})
     assert json.loads(body)["result"] == "Hello, Ann!"
     rows = json.loads(run(*WEBSITECTL, "status", "--json", cwd=site).stdout)["backends"]
-    assert rows["site.web"]["user"] == "pwww-t-init" and rows["site.web"]["state"] == "running"
+    assert rows["site.web"]["user"] == test_user("init") and rows["site.web"]["state"] == "running"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from farmkit import REPO, free_port, https_request
+from farmkit import REPO, free_port, https_request, run_accounts, test_user
 from pycopia_www.farm.procfs import alive, children_of
 
 ADMIN_PASSWORD = "install-test-password-1"
@@ -94,11 +94,12 @@ def test_uninstall_without_an_install_says_so(tmp_path):
 # ----- installed under a temporary prefix, and running ------------------------------------
 
 def demo_copy(top: Path) -> Path:
-    """The demo site, with test users (pwww-ui -> pwww-t-ui): SITE=DIR installs any site."""
+    """The demo site, with this run's test users (pwww-ui -> pwww-t-ui-<run>): SITE=DIR
+    installs any site."""
     site = top / "site-src"
     shutil.copytree(REPO / "demo", site, ignore=shutil.ignore_patterns("var", "__pycache__"))
     for vhost in (site / "etc" / "backends.d").glob("*.toml"):
-        vhost.write_text(re.sub(r'user = "pwww-', 'user = "pwww-t-', vhost.read_text()))
+        vhost.write_text(run_accounts(re.sub(r'user = "pwww-', 'user = "pwww-t-', vhost.read_text())))
     return site
 
 
@@ -204,7 +205,7 @@ def test_status_reports_every_process_under_its_user(installed):
         for pid in [row["pid"], *row["workers"]]:
             assert os.stat(f"/proc/{pid}").st_uid == uid, (row, pid)
     assert {b["user"] for b in status["backends"].values()} == {
-        "pwww-t-ui", "pwww-t-db", "root", "pwww-t-auth", "pwww-t-docs"}
+        test_user("ui"), test_user("db"), "root", test_user("auth"), test_user("docs")}
     init = installed.dirs["INITDIR"] / "pycopia-www"
     assert subprocess.run([str(init), "status"], capture_output=True, timeout=60).returncode == 0
 

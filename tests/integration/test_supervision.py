@@ -18,7 +18,7 @@ HOST = """\
     prefix = "/"
     app = "testapps:whoami"
     workers = 2
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
 
     [[backend]]
     name = "slow"
@@ -26,7 +26,7 @@ HOST = """\
     prefix = "/slow"
     app = "testapps:slow"
     workers = 2
-    environment = { PYTHONPATH = "@APPS@" }
+    pythonpath = ["@APPS@"]
     """
 
 
@@ -88,9 +88,9 @@ def test_reload_under_load_fails_no_request(farm):
     before = farm.status()["backends"]
     with Load(farm, "/") as load, Load(farm, "/slow?0.3", clients=2) as slow:
         # Change the configuration: more workers for ui, an environment change for slow.
-        farm.write_vhost("site", HOST.replace("workers = 2\n    environment = { PYTHONPATH = \"@APPS@\" }\n\n"
+        farm.write_vhost("site", HOST.replace("workers = 2\n    pythonpath = [\"@APPS@\"]\n\n"
                                               "    [[backend]]\n    name = \"slow\"",
-                                              "workers = 3\n    environment = { PYTHONPATH = \"@APPS@\" }\n\n"
+                                              "workers = 3\n    pythonpath = [\"@APPS@\"]\n\n"
                                               "    [[backend]]\n    name = \"slow\""))
         out = farm.ctl("reload").stdout
         assert "reloaded" in out
@@ -105,7 +105,7 @@ def test_reload_under_load_fails_no_request(farm):
 
 def test_reload_adding_a_backend_reconfigures_lighttpd_without_failures(farm):
     extra = ('\n    [[backend]]\n    name = "extra"\n    user = "pwww-t-docs"\n    prefix = "/extra"\n'
-             '    app = "testapps:whoami"\n    workers = 1\n    environment = { PYTHONPATH = "@APPS@" }\n')
+             '    app = "testapps:whoami"\n    workers = 1\n    pythonpath = ["@APPS@"]\n')
     with Load(farm, "/") as load:
         farm.write_vhost("site", HOST + extra)
         farm.ctl("setup")       # the new backend's state directory and user
@@ -152,7 +152,7 @@ def test_sigterm_drains_in_flight_request(farm):
 def test_broken_backend_is_given_up_and_reported():
     f = Farm({"site": HOST + ('\n    [[backend]]\n    name = "broken"\n    user = "pwww-t-docs"\n'
                               '    prefix = "/broken"\n    app = "broken"\n    workers = 1\n'
-                              '    environment = { PYTHONPATH = "@APPS@" }\n')})
+                              '    pythonpath = ["@APPS@"]\n')})
     try:
         f.ctl("setup")
         f.ctl("start", check=False)       # reports the failed backend and exits 1
@@ -223,8 +223,8 @@ def test_a_restarted_backend_runs_the_configuration_the_farm_validated(farm):
     the configuration (user, workers, environment) the supervisor checked."""
     before = farm.status()["backends"]["site.ui"]
     assert farm.json("/")["greeting"] == ""
-    farm.write_vhost("site", HOST.replace('environment = { PYTHONPATH = "@APPS@" }',
-                                          'environment = { PYTHONPATH = "@APPS@", GREETING = "edited" }', 1))
+    farm.write_vhost("site", HOST.replace('pythonpath = ["@APPS@"]',
+                                          'pythonpath = ["@APPS@"]\n    environment = { GREETING = "edited" }', 1))
     kill(before["pid"])
     _wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
               and s["state"] == "running")

@@ -10,7 +10,7 @@ import pytest
 from farmkit import Farm
 
 TESTS = Path(__file__).resolve().parents[1]
-ENV = (f'environment = {{ PYTHONPATH = "{TESTS / "unit"}:{TESTS / "apps"}", '
+ENV = (f'pythonpath = ["{TESTS / "unit"}", "{TESTS / "apps"}"]\n    environment = {{ '
        'WEBAPPS_FILES = "@ROOT@/static" }')
 MAIN = f"""\
     hosts = ["main.test", "www.main.test"]

@@ -43,7 +43,8 @@ def test_setup_makes_a_self_signed_certificate_per_host(tmp_path):
     cert = certificates.inspect(box.cert)
     assert cert.generated and cert.self_signed
     assert 396 < cert.days_left() <= 397
-    assert {"DNS:box.test", "DNS:localhost", "IP:127.0.0.1", "IP:::1"} <= set(cert.names)
+    # What it answers: its names and, the default host, the listen address.
+    assert set(cert.names) == {"DNS:box.test", "DNS:localhost", "IP:127.0.0.1"}
     assert verifies(box.cert, trust=box.cert, host="box.test")
     assert not verifies(box.cert, trust=box.cert, host="docs.test")
     assert verifies(docs.cert, trust=docs.cert, host="docs.test")
@@ -140,6 +141,16 @@ def test_no_certificate_yet_is_a_clear_error(tmp_path):
     (tmp_path / "g").mkdir()
     with pytest.raises(ConfigError, match=r"box.crt.*run `websitectl setup`"):
         certificates.stage(site, tmp_path / "g" / "tls", as_root=False)
+
+
+def test_listening_everywhere_names_every_address_and_any_name_the_machines(tmp_path):
+    from pycopia_www.config.hosts import machine_addresses
+    from pycopia_www.farm import hostinfo
+    site = make(tmp_path, 'listen = "0.0.0.0"\n', box='hosts = ["box.test"]\ndefault = "any"\n')
+    names = certificates.wanted_names(site, site.vhosts[0])
+    addresses = [a for a in machine_addresses() if not a.startswith("fe80:")]
+    assert names == ["DNS:box.test", *(f"DNS:{n}" for n in hostinfo.host_names())] + \
+        [f"IP:{a}" for a in addresses]
 
 
 def test_long_host_names_still_make_a_certificate(tmp_path):

@@ -11,6 +11,8 @@ import time
 
 import pytest
 
+from pycopia_www.privileges import backend_short_name
+
 import fcgi_client as fc
 
 
@@ -59,11 +61,19 @@ def test_workers_are_direct_children_with_names(start):
 
     def named(pid):
         with open(f"/proc/{pid}/comm") as f, open(f"/proc/{pid}/cmdline", "rb") as g:
-            return (f.read().strip() == "pwww-test-worker"[:15]
+            # ps -e shows the short name (the backend's, whole), ps -f the full title
+            return (f.read().strip() == backend_short_name("test")
                     and g.read().startswith(b"pwww-test-worker"))
     assert fc.wait_for(lambda: all(named(pid) for pid in pids), 2)
     served = {int(fc.get(srv.path, "/pid").body) for _ in range(30)}
     assert served <= set(pids)
+
+
+def test_short_process_names_keep_the_backend_name_whole():
+    assert backend_short_name("appliance.ui") == "ui@appliance"
+    assert backend_short_name("appliance.auth") == "auth@appliance"       # ps showed "pwww-appliance."
+    assert backend_short_name("a-very-long-host-name.db") == "db@a-very-long-"
+    assert backend_short_name("test") == "test"
 
 
 def test_max_requests_recycles_the_worker(start):

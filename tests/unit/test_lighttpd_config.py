@@ -78,8 +78,10 @@ def test_routing_order_regex_then_longest_prefix(site):
 def test_sites_conf_shape(site):
     text = lighttpd.sites_conf(site)
     a = text.index('$HTTP["host"] =~ "^(a\\.example|www\\.a\\.example)(:[0-9]+)?$"')
-    default = text.index("else {  # virtual host z")
-    assert a < default
+    default = text.index("# virtual host z")
+    # The default host is no longer a catch-all: unknown names get 421 (security review M6).
+    misdirected = text.index("else {  # a host name no virtual host answers: 421")
+    assert a < default < misdirected
     # static first, then the regex backend, then prefixes on segment boundaries, root last
     order = [text.index(s) for s in ('"^/(media/|pwww/)"', '"^/(api|svc)/\\d+$"', '"^/ab/cd(/|$)"',
                                      '"^/ab(/|$)"', '/a.root.sock')]

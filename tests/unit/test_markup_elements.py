@@ -20,7 +20,7 @@ def test_add_returns_the_attached_child_and_new_returns_a_detached_one():
 def test_every_adder_has_a_detached_twin_except_form_controls():
     adders = {name[4:] for name in dir(Container) if name.startswith("add_")}
     makers = {name[4:] for name in dir(Container) if name.startswith("new_")}
-    controls = {"textinput", "password", "email", "number", "fileinput", "hidden", "textarea",
+    controls = {"textinput", "password", "email", "number", "date", "datetime", "fileinput", "hidden", "textarea",
                 "checkbox", "checkboxes", "radios", "yesno", "select", "submit", "reset",
                 "button"}
     assert makers == adders - controls - {"text", "class", "unsafe_markup"}

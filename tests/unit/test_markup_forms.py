@@ -132,6 +132,17 @@ def test_number_and_email_by_dialect():
     assert number.get_attribute("class") == "number wide"
 
 
+def test_date_and_datetime_by_dialect():
+    _, form = new_form(HTML5Document)
+    assert form.add_date("d", "D", "2024-01-02").get_attribute("type") == "date"
+    assert form.add_datetime("t", "T").get_attribute("type") == "datetime-local"
+    _, form = new_form(XHTMLDocument)
+    date = form.add_date("d", "D", "2024-01-02")
+    assert (date.get_attribute("type"), date.get_attribute("class"), date.get_attribute("value")) == \
+        ("text", "date", "2024-01-02")
+    assert form.add_datetime("t", "T").get_attribute("class") == "datetime-local"
+
+
 def test_buttons_group_in_one_block_and_file_input_sets_multipart():
     doc, form = new_form()
     form.add_fileinput("upload", "Upload")

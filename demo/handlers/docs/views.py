@@ -3,7 +3,7 @@ from handlers.common import page
 
 
 def manual(request):
-    doc, content = page("The manual", "docs")
+    doc, content = page("The manual", request)
     content.add_paragraph("This virtual host has one backend of its own, under its own user. "
                           "The full documentation is in the docs/ folder of the project.")
     content.add_definition_list({"make run": "serve the demo site", "make test": "run every test",

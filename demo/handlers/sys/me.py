@@ -27,7 +27,7 @@ def run_command(username: str, command: str) -> dict:
 
 @requires_login
 def me(request):
-    doc, content = page("Run as me", "sys", request)
+    doc, content = page("Run as me", request)
     user = request.user.name
     content.add_paragraph(f"Commands below run as the system account {user!r}, "
                           "with its groups, in its home directory.")

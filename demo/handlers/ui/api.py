@@ -1,19 +1,17 @@
 """The demo's public proxy at /api/demo: no login needed. Called from the pages (js/) and tests."""
+import dataclasses
 import enum
-import json
 import os
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from pycopia_www.proxy import Proxy
 from pycopia_www.proxy.codec import register_type
 
 from handlers.sys.api import SystemInfo
+from handlers.ui.settings import ROLLBACK_SECONDS, store
 
 MAX_SLEEP = 5.0
-SETTINGS = Path("settings.json")    # in this backend's private state directory (its working directory)
-DEFAULT_SETTINGS = {"site_name": "pycopia-www appliance", "refresh_seconds": 5, "motd": ""}
 
 
 @register_type
@@ -33,30 +31,6 @@ class Color(enum.Enum):
 
 def system_status() -> dict:
     return {**SystemInfo().status(), "worker": os.getpid()}
-
-
-def load_settings() -> dict:
-    try:
-        saved = json.loads(SETTINGS.read_text())
-    except (FileNotFoundError, ValueError):
-        saved = {}
-    return {**DEFAULT_SETTINGS, **saved}
-
-
-def store_settings(site_name: str, refresh_seconds: int, motd: str) -> dict:
-    """Check and save the settings (shared by the proxy and the page's no-script form post)."""
-    site_name, motd = site_name.strip(), motd.strip()
-    if not 1 <= len(site_name) <= 60:
-        raise ValueError("The site name has 1 to 60 characters.")
-    if not 1 <= refresh_seconds <= 3600:
-        raise ValueError("Refresh every 1 to 3600 seconds.")
-    if len(motd) > 200:
-        raise ValueError("The message of the day has at most 200 characters.")
-    settings = {"site_name": site_name, "refresh_seconds": refresh_seconds, "motd": motd}
-    tmp = SETTINGS.with_suffix(".tmp")
-    tmp.write_text(json.dumps(settings))
-    tmp.replace(SETTINGS)          # atomic: a reader never sees half a file
-    return settings
 
 
 class Demo:
@@ -100,11 +74,25 @@ class Demo:
 
     def settings(self) -> dict:
         """The saved settings (defaults for what was never saved)."""
-        return load_settings()
+        return dataclasses.asdict(store.load())
 
     def save_settings(self, *, site_name: str, refresh_seconds: int, motd: str = "") -> dict:
-        """Check and save the settings (named arguments); ValueError says what is wrong."""
-        return store_settings(site_name, refresh_seconds, motd)
+        """Check and save the settings for good (named arguments); ValueError says what is
+        wrong (SettingsError: .errors by field)."""
+        saved = store.save({"site_name": site_name, "refresh_seconds": refresh_seconds, "motd": motd})
+        return dataclasses.asdict(saved)
+
+    def apply_settings(self, *, site_name: str, refresh_seconds: int, motd: str = "",
+                       rollback_after: float = ROLLBACK_SECONDS) -> dict:
+        """Apply the settings on probation: they are undone after `rollback_after` seconds
+        unless confirm_settings(token) comes first. Returns the token and the deadline."""
+        pending = store.apply({"site_name": site_name, "refresh_seconds": refresh_seconds,
+                               "motd": motd}, rollback_after=min(max(rollback_after, 1), 600))
+        return {"token": pending.token, "deadline": pending.deadline, "seconds": pending.remaining}
+
+    def confirm_settings(self, token: str) -> bool:
+        """Keep the applied settings; False when it came too late (they are undone)."""
+        return store.confirm(token)
 
 
 demo = Proxy(Demo(), title="demo")

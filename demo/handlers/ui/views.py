@@ -2,20 +2,22 @@
 import json
 from pathlib import Path
 
-from pycopia_www.web.response import Redirect
+from pycopia_www.ui import flash_redirect
+from pycopia_www.ui.forms import schema_form
 
 from handlers.common import page
-from handlers.ui.api import load_settings, store_settings, system_status
+from handlers.ui.api import system_status
+from handlers.ui.settings import ROLLBACK_SECONDS, DemoSettings, store
 
 NOTES = Path("notes.json")      # in this backend's private state directory (its working directory)
 MAX_NOTES = 50
 
 
 def home(request):
-    settings = load_settings()
-    doc, content = page(settings["site_name"], "ui")
-    if settings["motd"]:
-        content.add_paragraph(settings["motd"], id="motd")
+    settings = store.load()
+    doc, content = page(settings.site_name, request)
+    if settings.motd:
+        content.add_paragraph(settings.motd, id="motd")
     content.add_heading(2, "Around the farm")
     tour = content.add_list([])
     for target, what, why, kw in [
@@ -45,7 +47,7 @@ def _status_panel(content):
     s = system_status()
     panel = content.add_section("status")
     panel.add_heading(2, "Live status")
-    dl = panel.add_element("dl")
+    cards = panel.add_div(class_="cards")
     for key, term, text in [
         ("hostname", "Host name", s["hostname"]),
         ("uptime", "Up for", format_duration(s["uptime"])),
@@ -54,8 +56,9 @@ def _status_panel(content):
         ("processes", "Processes", s["processes"]),
         ("worker", "Answered by worker", s["worker"]),
     ]:
-        dl.add_term(term)
-        dl.add_definition(str(text), id=f"status-{key}")
+        card = cards.add_div(class_="card")
+        card.add_heading(3, term)
+        card.add_paragraph(str(text), id=f"status-{key}", class_="value")
     p = panel.add_paragraph("Updated: ")
     p.add_span("when the page was built", id="status-updated")
     panel.add_paragraph(id="status-error", class_="error")
@@ -73,36 +76,50 @@ def format_bytes(n: int) -> str:
 
 
 class Settings:
-    """The settings form. js/demo.js saves it through the proxy (named arguments); without
-    scripts it posts here and is saved by the same code."""
+    """The settings form, generated from the DemoSettings dataclass. js/demo.js saves it through
+    the proxy (named arguments); without scripts it posts here and the same schema checks it.
+    "Apply" puts the values on probation: they are undone unless confirmed in time."""
 
-    def get(self, request, values=None, errors=None):
-        doc, content = page("Settings", "ui")
-        form = content.add_form(action=request.get_url("settings"), values=values or load_settings(),
-                                errors=errors or {}, id="settings-form")
-        fs = form.add_fieldset("Site")
-        fs.add_textinput("site_name", "Site name")
-        fs.add_number("refresh_seconds", "Refresh the status every (seconds)", min=1, max=3600)
-        fs.add_textarea("motd", "Message of the day", rows=3)
-        form.add_submit("Save")
-        saved = "saved" in request.query and not errors
-        content.add_paragraph("Saved." if saved else None, id="settings-result")
-        content.add_paragraph().add_anchor(request.get_url("home"), "Home")
+    def get(self, request, form=None):
+        doc, content = page("Settings", request)
+        pending = store.pending()
+        if pending is not None:
+            _pending_box(content, request, pending)
+        form = form or schema_form(DemoSettings, store.load())
+        # novalidate: the server's checks speak (the same messages with and without scripts).
+        form.render(content, request.get_url("settings"), id="settings-form", novalidate=True,
+                    legend="Site", buttons=[(f"Apply for {ROLLBACK_SECONDS} s", "action", "apply")])
+        content.add_paragraph(None, id="settings-result", role="status")
         doc.add_script("/js/demo-start.js", in_body=True)   # imports js/demo.js
         return doc
 
     def post(self, request):
-        form = request.form
-        values = {k: form.get(k) or "" for k in ("site_name", "refresh_seconds", "motd")}
-        try:
-            refresh = int(values["refresh_seconds"])
-        except ValueError:
-            return self.get(request, values=values, errors={"refresh_seconds": "Write a whole number."})
-        try:
-            store_settings(values["site_name"], refresh, values["motd"])
-        except ValueError as exc:
-            return self.get(request, values=values, errors={None: str(exc)})
-        return Redirect(request.get_url("settings"), 303, query={"saved": 1})
+        form = schema_form(DemoSettings).bind(request.form)
+        if not form.valid:
+            return self.get(request, form)      # errors next to their fields, values as typed
+        if request.form.get("action") == "apply":
+            store.apply(form.data, rollback_after=ROLLBACK_SECONDS)
+            return flash_redirect(request.get_url("settings"), "applied")
+        store.save(form.data)
+        return flash_redirect(request.get_url("settings"), "saved")
+
+
+def _pending_box(content, request, pending) -> None:
+    """The countdown (js/demo.js ticks it; without scripts it says when) and the confirm button."""
+    box = content.add_div(class_="pending", id="pending",
+                          data_deadline=str(int(pending.deadline * 1000)))
+    p = box.add_paragraph("These settings are applied on probation. Unless you keep them, the "
+                          "previous ones come back in ")
+    p.add_span(f"{int(pending.remaining)} s", class_="countdown", id="countdown")
+    p.add_text(".")
+    form = box.add_form(action=request.get_url("settings-confirm"), id="confirm-form")
+    form.add_hidden("token", pending.token)
+    form.add_submit("Keep these settings")
+
+
+def confirm_settings(request):
+    kept = store.confirm(request.form.get("token") or "")
+    return flash_redirect(request.get_url("settings"), "confirmed" if kept else "reverted")
 
 
 def _load() -> list[str]:
@@ -116,13 +133,12 @@ class Notes:
     """GET shows the notes and a form; POST adds one and redirects back (no resubmit on reload)."""
 
     def get(self, request, errors=None):
-        doc, content = page("Notes", "ui")
+        doc, content = page("Notes", request)
         content.add_list(_load(), empty="No notes yet.")
         form = content.add_form(action=request.get_url("notes"), errors=errors or {})
         fs = form.add_fieldset("New note")
         fs.add_textinput("text", "Note")
         form.add_submit("Add")
-        content.add_paragraph().add_anchor(request.get_url("home"), "Home")
         return doc
 
     def post(self, request):
@@ -131,11 +147,11 @@ class Notes:
             return self.get(request, errors={"text": "Write 1 to 200 characters."})
         notes = (_load() + [text])[-MAX_NOTES:]
         NOTES.write_text(json.dumps(notes))
-        return Redirect(request.get_url("notes"), 303)
+        return flash_redirect(request.get_url("notes"), "added")
 
 
 def not_found(request, error):
-    doc, content = page("Not found", "ui")
+    doc, content = page("Not found", request)
     content.add_paragraph(f"Nothing lives at {request.path}.")
     content.add_paragraph().add_anchor(request.get_url("home"), "Home")
     return doc

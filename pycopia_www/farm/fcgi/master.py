@@ -11,7 +11,7 @@ import signal
 import sys
 import time
 
-from ...privileges import set_process_name
+from ...privileges import backend_short_name, set_process_name
 from .scoreboard import Scoreboard
 from .util import drain
 from .worker import STOP_SIGNALS, Worker
@@ -115,7 +115,7 @@ class Master:
             signal.set_wakeup_fd(-1)
             os.close(self.wake_r)
             os.close(self.wake_w)
-            set_process_name(f"pwww-{self.pool.name}-worker")
+            set_process_name(f"pwww-{self.pool.name}-worker", short=backend_short_name(self.pool.name))
             status = Worker(self.pool, slot, self.board).run()
         except BaseException:
             try:

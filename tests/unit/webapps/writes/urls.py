@@ -31,6 +31,7 @@ api = Proxy({"add": lambda a, b: a + b})
 def _app():
     from webapps import make_site
     site = make_site(Path(tempfile.mkdtemp(prefix="pwww-writes-")), main="""\
+        hosts = ["localhost"]
         default = true
         [[backend]]
         name = "w"

@@ -35,6 +35,10 @@ REFUSALS = {401: (LOGIN_REQUIRED, "login required"), 403: (FORBIDDEN, "forbidden
 MAX_BODY = 1 << 20           # bytes of one request body
 MAX_BATCH = 100              # calls in one batch
 MAX_DEPTH = 64               # nesting of arrays and objects in one value
+# Bounds on the work one body may ask for before any method runs (hash flooding and the like):
+MAX_ITEMS = 10_000           # members of one array or object
+MAX_ELEMENTS = 50_000        # members of all arrays and objects of one body together
+MAX_DIGITS = 1_300           # of one integer or decimal (a 4096-bit number fits)
 
 
 def refusal(status: int) -> dict:

@@ -273,11 +273,15 @@ def proc_ids(pid: int) -> dict:
 
 @contextlib.contextmanager
 def login_user(tag: str, *useradd_options: str):
-    """A regular (non-system) account with a home directory, as a person would have; removed
-    afterwards with its home. The name is per test process, so concurrent runs do not collide."""
+    """A regular (non-system) account with a home directory and a password, as a person would
+    have (an account without one is locked, which run_as refuses); removed afterwards with its
+    home. The name is per test process, so concurrent runs do not collide."""
     name = f"pwww-t-{tag}{os.getpid() % 100000}"
     options = useradd_options if "--gid" in useradd_options else ("--user-group", *useradd_options)
-    subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", *options, name],
+    if "--shell" not in options:
+        options = ("--shell", "/bin/sh", *options)
+    subprocess.run(["useradd", "--create-home", *options, name], check=True, capture_output=True)
+    subprocess.run(["chpasswd"], input=f"{name}:{secrets.token_urlsafe(16)}\n", text=True,
                    check=True, capture_output=True)
     try:
         yield name

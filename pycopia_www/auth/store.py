@@ -14,11 +14,13 @@ from pathlib import Path
 from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, String, Table,
                         create_engine, delete, event, func, insert, select, update)
 
-from .passwords import hash_password, verify_password
+from .passwords import DEFAULT_COST, hash_password, needs_rehash, verify_password
+from .throttle import History
 
 USER_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
 ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 TOUCH_EVERY = 30.0              # seconds: how stale last_seen may get (fewer writes per request)
+KNOWN_FOR = 90 * 86400.0        # seconds an address a user logged in from stays known
 
 metadata = MetaData()
 users = Table("users", metadata,
@@ -32,12 +34,20 @@ sessions = Table("sessions", metadata,
                  Column("user", String, ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
                  Column("created", Float, nullable=False),
                  Column("last_seen", Float, nullable=False))
-failures = Table("failures", metadata,
-                 Column("id", Integer, primary_key=True),
-                 Column("kind", String, nullable=False),            # "user" or "address"
-                 Column("key", String, nullable=False),
-                 Column("at", Float, nullable=False),
-                 Index("failures_kind_key", "kind", "key"))
+# One row per login attempt whose password was not (yet) found right: written before the password
+# is checked, so parallel attempts count each other.
+failed_logins = Table("failed_logins", metadata,
+                      Column("id", Integer, primary_key=True),
+                      Column("name", String, nullable=False),
+                      Column("address", String, nullable=False),
+                      Column("at", Float, nullable=False),
+                      Index("failed_logins_name", "name"),
+                      Index("failed_logins_address", "address"))
+# Where each user logged in from: no back-off there (throttle.py).
+known_addresses = Table("known_addresses", metadata,
+                        Column("name", String, primary_key=True),
+                        Column("address", String, primary_key=True),
+                        Column("last_login", Float, nullable=False))
 
 
 class UserError(ValueError):
@@ -72,11 +82,15 @@ def check_roles(roles) -> frozenset[str]:
 
 
 class Store:
-    def __init__(self, path: Path, *, clock=time.time):
+    def __init__(self, path: Path, *, clock=time.time, password_cost: int = DEFAULT_COST):
+        """password_cost: log2 of scrypt's N for new hashes; older hashes are raised to it."""
         self.path = Path(path)
         self.clock = clock
+        self.password_cost = password_cost
         self.engine = create_engine(f"sqlite:///{self.path}")
         event.listen(self.engine, "connect", _sqlite_pragmas)
+        with self.engine.begin() as db:
+            db.exec_driver_sql("DROP TABLE IF EXISTS failures")   # the old per-name lock's counts
         metadata.create_all(self.engine)
 
     # -- users --------------------------------------------------------------------------------
@@ -86,7 +100,7 @@ class Store:
         with self.engine.begin() as db:
             if db.execute(select(users.c.name).where(users.c.name == name)).first():
                 raise UserError(f"user {name!r} exists")
-            db.execute(insert(users).values(name=name, password=hash_password(password),
+            db.execute(insert(users).values(name=name, password=self._hash(password),
                                             roles=",".join(sorted(check_roles(roles))),
                                             created=self.clock()))
 
@@ -100,7 +114,7 @@ class Store:
         """Also ends every session of the user: whoever knew the old password is out."""
         with self.engine.begin() as db:
             changed = db.execute(update(users).where(users.c.name == name)
-                                 .values(password=hash_password(password))).rowcount
+                                 .values(password=self._hash(password))).rowcount
             if not changed:
                 raise UserError(f"no user {name!r}")
             db.execute(delete(sessions).where(sessions.c.user == name))
@@ -124,9 +138,20 @@ class Store:
             return db.execute(select(users.c.name).limit(1)).first() is not None
 
     def check_password(self, name: str, password: str) -> bool:
+        """Whether the password is right. A right one stored at less than the current cost is
+        hashed again at that cost (only a login knows the password to do it)."""
         with self.engine.connect() as db:
             stored = db.execute(select(users.c.password).where(users.c.name == name)).scalar()
-        return verify_password(password, stored)
+        if not verify_password(password, stored, self.password_cost):
+            return False
+        if needs_rehash(stored, self.password_cost):
+            with self.engine.begin() as db:     # unless the password changed meanwhile
+                db.execute(update(users).where(users.c.name == name, users.c.password == stored)
+                           .values(password=self._hash(password)))
+        return True
+
+    def _hash(self, password: str) -> str:
+        return hash_password(password, self.password_cost)
 
     # -- sessions -----------------------------------------------------------------------------
 
@@ -162,25 +187,50 @@ class Store:
         with self.engine.begin() as db:
             return db.execute(delete(sessions).where(sessions.c.user == name)).rowcount
 
-    # -- throttling ---------------------------------------------------------------------------
+    # -- throttling (the policy is throttle.py's) -----------------------------------------------
 
-    def record_failure(self, name: str, address: str) -> None:
+    def begin_attempt(self, name: str, address: str, window: float) -> tuple[int, History]:
+        """Record a login attempt as failed until proven otherwise, and what came before it within
+        `window` seconds. One transaction that writes first: concurrent attempts are serialised
+        and see each other. Returns the attempt's id, for forget_attempt or login_succeeded."""
+        now = self.clock()
+        since = now - window
         with self.engine.begin() as db:
-            now = self.clock()
-            db.execute(insert(failures), [{"kind": "user", "key": name, "at": now},
-                                          {"kind": "address", "key": address, "at": now}])
+            attempt = db.execute(insert(failed_logins).values(name=name, address=address, at=now)
+                                 ).inserted_primary_key[0]
+            db.execute(delete(failed_logins).where(failed_logins.c.at < since))
+            db.execute(delete(known_addresses).where(known_addresses.c.last_login < now - KNOWN_FOR))
+            earlier = (failed_logins.c.id != attempt, failed_logins.c.at >= since)
 
-    def failures(self, kind: str, key: str, window: float) -> int:
-        """Failed logins for this user name or client address within the last `window` seconds."""
-        since = self.clock() - window
-        with self.engine.begin() as db:
-            db.execute(delete(failures).where(failures.c.at < since))
-            return db.execute(select(func.count()).select_from(failures).where(
-                failures.c.kind == kind, failures.c.key == key, failures.c.at >= since)).scalar()
+            def count(*where):
+                return db.execute(select(func.count()).select_from(failed_logins)
+                                  .where(*earlier, *where)).scalar()
+            last = db.execute(select(func.max(failed_logins.c.at))
+                              .where(*earlier, failed_logins.c.name == name)).scalar()
+            known = db.execute(select(known_addresses.c.name).where(
+                known_addresses.c.name == name, known_addresses.c.address == address)).first()
+            return attempt, History(
+                from_address=count(failed_logins.c.address == address),
+                for_pair=count(failed_logins.c.name == name, failed_logins.c.address == address),
+                for_name=count(failed_logins.c.name == name),
+                last_for_name=last, known_address=known is not None)
 
-    def clear_failures(self, name: str) -> None:
+    def forget_attempt(self, attempt: int) -> None:
+        """An attempt refused before its password was checked: it counts for nothing."""
         with self.engine.begin() as db:
-            db.execute(delete(failures).where(failures.c.kind == "user", failures.c.key == name))
+            db.execute(delete(failed_logins).where(failed_logins.c.id == attempt))
+
+    def login_succeeded(self, attempt: int, name: str, address: str) -> None:
+        """The attempt's password was right: it and the failures of this name from this address
+        are forgotten (others' failures from elsewhere are not), and the address is known."""
+        now = self.clock()
+        with self.engine.begin() as db:
+            db.execute(delete(failed_logins).where(
+                (failed_logins.c.id == attempt) |
+                ((failed_logins.c.name == name) & (failed_logins.c.address == address))))
+            db.execute(delete(known_addresses).where(known_addresses.c.name == name,
+                                                     known_addresses.c.address == address))
+            db.execute(insert(known_addresses).values(name=name, address=address, last_login=now))
 
 
 def _roles(text: str) -> frozenset[str]:

@@ -1,10 +1,12 @@
 """Virtual hosts and their backends: one TOML file per host in etc/backends.d/."""
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import STATIC_DIR, STATIC_URL
+from .. import capabilities as caps
 from .errors import ConfigError
 from .fields import Fields
 
@@ -14,6 +16,9 @@ _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")
 _ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 AUTH_MODES = ("required", "optional")
+# [auth] password_cost: log2 of scrypt's N. 17 is OWASP's minimum; below it only for tests.
+# (auth.passwords holds the same numbers; a unit test keeps them equal.)
+PASSWORD_COST_DEFAULT, PASSWORD_COSTS = 17, range(14, 19)
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,9 @@ class Backend:
     auth: str | None = None     # "required", "optional" (see docs/auth.md) or None: no authorizer
     roles: tuple[str, ...] = ()  # with auth = "required": roles every route needs
     pythonpath: tuple[Path, ...] = ()  # put in front of the farm's pythonpath in this backend
+    # user = "root" only: the capabilities it keeps (capabilities.RUN_AS unless listed); any
+    # other user keeps none.
+    capabilities: tuple[str, ...] = ()
 
     @property
     def ident(self) -> str:
@@ -54,9 +62,12 @@ class AuthSettings:
     backend: str                # the backend (in the same file) holding users and sessions
     idle_timeout: float         # seconds without a request after which a session ends
     max_age: float              # seconds after login after which a session ends regardless
-    max_failures: int           # failed logins per user name within failure_window: locked
-    max_failures_per_address: int   # the same per client address
+    max_failures: int           # failed logins for a name from one address within failure_window
+                                # (that address waits), and from anywhere (the name backs off)
+    max_failures_per_address: int   # failed logins from one address, any names: it waits
     failure_window: float       # seconds
+    backoff_max: float = 60.0   # seconds: the longest a name's back-off grows (auth/throttle.py)
+    password_cost: int = PASSWORD_COST_DEFAULT  # log2 of scrypt's N for new (and rehashed) hashes
 
 
 @dataclass(frozen=True)
@@ -109,6 +120,11 @@ def _check_account(value: str) -> str | None:
 def _check_role(value: str) -> str | None:
     return None if _ROLE.match(value) else (
         f"{value!r} is not a role name (lower case letters, digits, '-' or '_', starting with a letter)")
+
+
+def _check_capability(value: str) -> str | None:
+    return None if caps.canonical(value) else (
+        f"{value!r} is not a Linux capability (capabilities(7), e.g. CAP_NET_BIND_SERVICE)")
 
 
 def _check_dotted(value: str) -> str | None:
@@ -230,6 +246,10 @@ def _load_auth(f: Fields) -> AuthSettings:
         max_failures=f.get("max_failures", int, 5, check=positive),
         max_failures_per_address=f.get("max_failures_per_address", int, 20, check=positive),
         failure_window=f.get("failure_window", float, 300.0, check=positive),
+        backoff_max=f.get("backoff_max", float, 60.0, check=positive),
+        password_cost=f.get("password_cost", int, PASSWORD_COST_DEFAULT, check=lambda v: None
+                            if v in PASSWORD_COSTS else f"must be {PASSWORD_COSTS.start} to "
+                            f"{PASSWORD_COSTS.stop - 1} (scrypt N = 2^value)"),
     )
     if auth.idle_timeout > auth.max_age:
         raise f.error("idle_timeout", f"must not be longer than max_age ({auth.max_age:g})")
@@ -282,6 +302,13 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
     )
     if backend.roles and backend.auth != "required":
         raise f.error("roles", 'roles need auth = "required"')
+    if f.has("capabilities") and backend.user != "root":
+        raise f.error("capabilities", 'capabilities need user = "root": a backend running as '
+                                      'another user holds none')
+    listed = f.strings("capabilities", caps.RUN_AS if backend.user == "root" else (),
+                       check=_check_capability)
+    backend = dataclasses.replace(backend, capabilities=tuple(dict.fromkeys(
+        caps.canonical(name) for name in listed)))
     f.done()
     return backend
 

@@ -41,7 +41,8 @@ def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: in
     spec = {"ident": b.ident, "user": b.user, "group": b.group, "workers": b.workers,
             "max_requests": b.max_requests, "timeout": b.timeout, "debug": b.debug,
             "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd, "drop": drop,
-            "entry": ENTRY, "snapshot": site.snapshot.to_json()}
+            "entry": ENTRY, "snapshot": site.snapshot.to_json(),
+            "capabilities": list(b.capabilities)}
     spec_fd = os.memfd_create("pwww-spec", 0)
     os.write(spec_fd, json.dumps(spec).encode())
     os.lseek(spec_fd, 0, os.SEEK_SET)
@@ -70,7 +71,7 @@ def main(argv: list[str]) -> int:
                         format=f"%(asctime)s {ident}[%(process)d] %(levelname)s %(name)s: %(message)s")
     try:
         if spec["drop"]:
-            drop_to(Credentials.lookup(spec["user"], spec["group"]))
+            drop_to(Credentials.lookup(spec["user"], spec["group"]), spec["capabilities"])
         else:
             prctl.set_no_new_privs(1)
     except (PrivilegeError, KeyError, OSError) as exc:

@@ -17,6 +17,7 @@ from .attributes import class_names
 from .errors import MarkupError
 from .namespace import TAG
 from .context import current
+from .urls import is_same_site
 
 _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_.-]")
 _YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -44,13 +45,19 @@ class FormsMixin:
         A POST form gets a hidden CSRF field first thing: the token is `csrf_token` if given
         (False or None: no field), else the document's csrf_token, else the current request's
         (context.py: the web layer's CSRF provider, which also names the field). GET forms never
-        carry the token, since it would end up in URLs and logs.
+        carry the token, since it would end up in URLs and logs; nor do forms whose action is
+        off-site (a scheme or a //host: give this site's own actions as paths), and an explicit
+        csrf_token there is an error.
         """
         method = method.lower()
         form = self._add("form", None, dict(attrs, action=action, method=method))
         prefix = _id_part(attrs.get("id") or f"form{self.document.count('form')}")
         form.form = FormState(form.element, values, errors, prefix)
-        if method == "post":
+        if method == "post" and not is_same_site(form.element.get("action", "")):
+            if csrf_token not in (DEFAULT, None, False):
+                raise MarkupError(f"refusing to send a CSRF token to the off-site action "
+                                  f"{form.element.get('action')!r}")
+        elif method == "post":
             field = self.document.csrf_field
             token = self.document.csrf_token if csrf_token is DEFAULT else csrf_token
             if token is None and csrf_token is DEFAULT:

@@ -36,12 +36,15 @@ MAIN = """\
     [auth]
     backend = "auth"
     max_failures = 3
+    password_cost = 14
+    backoff_max = 2
     """ + BACKENDS
 # Short sessions and a low per-address limit, with a store of their own.
 SHORT = """\
     hosts = ["short.test"]
     [auth]
     backend = "auth"
+    password_cost = 14
     idle_timeout = 1.5
     max_age = 4
     max_failures_per_address = 4
@@ -78,11 +81,13 @@ def hits(farm, host="main") -> list[dict]:
 class Browser:
     """Just enough of a browser: a cookie jar and the forms' CSRF token."""
 
-    def __init__(self, farm, host="main.test"):
-        self.farm, self.host, self.cookies = farm, host, {}
+    def __init__(self, farm, host="main.test", address="127.0.0.1"):
+        """`address`: where it connects from (all of 127/8 is this machine), as REMOTE_ADDR."""
+        self.farm, self.host, self.cookies, self.address = farm, host, {}, address
 
     def call(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.farm.port, timeout=15)
+        conn = http.client.HTTPConnection("127.0.0.1", self.farm.port, timeout=15,
+                                          source_address=(self.address, 0))
         h = {"Host": self.host, **(headers or {})}
         if self.cookies:
             h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -215,6 +220,31 @@ def test_throttling_per_user(farm):
     assert b.login("bob", "bob-pw-1")[0] == 429             # right password, still locked
     assert "pwww_session" not in b.cookies
     assert b.login()[0] == 303                              # other users are not locked
+
+
+def test_l1_an_attacker_cannot_lock_a_user_out(farm):
+    """Wrong passwords for dan from other addresses: before the fix they locked the name for
+    everyone for failure_window (429 even with the right password). Now they slow the name down
+    only for addresses dan never logged in from, and only for a while (backoff_max = 2)."""
+    user(farm, "add", "dan", host="main", password="dan-pw-1")
+    home, elsewhere = Browser(farm, address="127.0.0.2"), Browser(farm, address="127.0.0.3")
+    assert home.login("dan", "dan-pw-1")[0] == 303                  # dan's usual address
+    attacker = Browser(farm, address="127.0.0.66")
+    for _ in range(3):                                              # max_failures = 3
+        assert attacker.login("dan", "guess")[0] == 401
+    status, headers, body = attacker.login("dan", "dan-pw-1")
+    assert status == 429 and int(headers["Retry-After"]) > 2        # that address, that name
+    for last in range(67, 77):                                      # a botnet's guesses
+        status = Browser(farm, address=f"127.0.0.{last}").login("dan", "guess")[0]
+        assert status in (401, 429)
+    home.cookies.clear()
+    assert home.login("dan", "dan-pw-1")[0] == 303                  # at once, from home
+    status, headers, _ = elsewhere.login("dan", "dan-pw-1")
+    if status == 429:                                               # a new place waits...
+        assert 1 <= int(headers["Retry-After"]) <= 2
+        time.sleep(int(headers["Retry-After"]) + 0.2)
+        status = elsewhere.login("dan", "dan-pw-1")[0]
+    assert status == 303 and elsewhere.get("/g/")[0] == 200          # ...but gets in
 
 
 def test_log_out_everywhere(farm):

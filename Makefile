@@ -34,8 +34,9 @@ BUILD_PACKAGES := python3-venv python3-dev gcc libcap-dev
 RUN_PACKAGES := $(TARGET_PACKAGES) $(BUILD_PACKAGES)
 # default-jre-headless runs the Nu Html Checker (vnu.jar); nodejs (with npm) runs jayson and
 # installs both from tests/js/package-lock.json; strace counts a worker's writes; curl and
-# systemd (systemd-analyze) check an installed farm.
-TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace default-jre-headless nodejs curl systemd
+# systemd (systemd-analyze) check an installed farm;
+# postgresql: the data tests start a server of their own (tests/pgserver.py), never the system one.
+TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace default-jre-headless nodejs curl systemd postgresql
 # The outside tools the tests run that come from npm (jayson, vnu-jar).
 TEST_JS := tests/js
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3

@@ -52,3 +52,28 @@ def demo_crawl(demo_farm):
 def demo_documents(demo_crawl):
     """The demo's pages, for the Nu Html Checker run (tests/nucheck.py)."""
     return demo_crawl.documents
+
+
+# ----- databases: the data tests run on SQLite and on a real PostgreSQL server ----------------
+
+@pytest.fixture(scope="session")
+def postgresql():
+    """One PostgreSQL server for the whole run (tests/pgserver.py), stopped at the end."""
+    from pgserver import PostgresServer
+    with PostgresServer() as server:
+        yield server
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path):
+    """A fresh, empty database: (URL without password, password or None). SQLite: a file in the
+    test's directory; PostgreSQL: a database and a role of its own on the shared server."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/test.db", None
+        return
+    server = request.getfixturevalue("postgresql")
+    name, role, password = server.new_database()
+    try:
+        yield server.url(name, role, with_password=False), password
+    finally:
+        server.drop_database(name)

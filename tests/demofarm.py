@@ -3,7 +3,8 @@ and backends under real users. Browser tests and the conformance tests share one
 (the `demo_farm` fixture of tests/conftest.py).
 
 The farm runs the virtual hosts of demo/etc/backends.d as they are, except that the backends'
-users are this run's test users (pwww-ui -> pwww-t-ui-<run id>, farmkit.test_user), static directories are absolute paths into the
+users are this run's test users (pwww-ui -> pwww-t-ui-<run id>, farmkit.test_user), static and
+migrations directories are absolute paths into the
 repository, and the default host's /browser-test/ serves tests/browser/pages (a blank page to
 import /pwww/proxy.js into).
 """
@@ -39,6 +40,8 @@ def adapt_vhost(file: Path) -> str:
     if static:
         lines.append(f"static = {_toml_value(static)}")
     for backend in site["backend"]:
+        if "database_migrations" in backend:        # relative to the demo, not to the test farm
+            backend["database_migrations"] = str(DEMO / backend["database_migrations"])
         lines.append("\n[[backend]]")
         lines += [f"{key} = {_toml_value(farm_user(value) if key == 'user' else value)}"
                   for key, value in backend.items()]

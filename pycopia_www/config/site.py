@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .. import STATIC_DIR, STATIC_URL
 from .. import capabilities as caps
+from .database import DatabaseSettings, load_database
 from .errors import ConfigError
 from .fields import Fields
 
@@ -45,6 +46,7 @@ class Backend:
     # user = "root" only: the capabilities it keeps (capabilities.RUN_AS unless listed); any
     # other user keeps none.
     capabilities: tuple[str, ...] = ()
+    database: DatabaseSettings | None = None  # see config/database.py and docs/data.md
 
     @property
     def ident(self) -> str:
@@ -299,6 +301,7 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         roles=f.strings("roles", (), check=_check_role),
         pythonpath=tuple((root / p).resolve() for p in f.strings(
             "pythonpath", (), check=lambda v: None if v else "must not be empty")),
+        database=load_database(f, root),
     )
     if backend.roles and backend.auth != "required":
         raise f.error("roles", 'roles need auth = "required"')

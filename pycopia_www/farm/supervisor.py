@@ -233,8 +233,10 @@ def _signal(proc: subprocess.Popen | None, sig: int) -> None:
 
 class Supervisor:
     def __init__(self, farm_file: Path, site: Site, *, port: int | None, foreground: bool,
-                 tls_port: int | None = None, front_sockets: list[socket.socket] | None = None):
+                 tls_port: int | None = None, front_sockets: list[socket.socket] | None = None,
+                 steps=()):
         self.farm_file = farm_file
+        self.steps = tuple(steps)           # prepare_and_check's, again at every reload
         self.site = site
         self.port = port
         self.tls_port = tls_port
@@ -619,7 +621,8 @@ class Supervisor:
     def reload(self) -> dict:
         notify("RELOADING=1")
         try:
-            site = prepare_and_check(self.farm_file, port=self.port, tls_port=self.tls_port)
+            site = prepare_and_check(self.farm_file, port=self.port, tls_port=self.tls_port,
+                                     steps=self.steps)
             wanted = listen.addresses(site, port=self.port, tls_port=self.tls_port)
             sockets = None
             if not listen.same(self.front_sockets, wanted):
@@ -674,10 +677,13 @@ class Supervisor:
 
 
 def prepare_and_check(farm_file: Path, *, port: int | None, tls_port: int | None = None,
-                      checked: bool = False) -> Site:
+                      steps=(), checked: bool = False) -> Site:
     """Everything that must hold before anything starts (or a reload applies); raises
-    ConfigError naming the problem. `checked`: `websitectl start` has just checked this very
-    configuration before it detached the supervisor (the slow part: every backend's import)."""
+    ConfigError naming the problem. `steps`: what the layers above the farm prepare on top,
+    each step(site) -> messages (e.g. the data layer's schema upgrades: a new release's schema
+    before anything starts); the farm does not know what they are. `checked`: `websitectl
+    start` has just checked and prepared this very configuration before it detached the
+    supervisor (the slow part: every backend's import, the steps)."""
     site = load_site(farm_file)
     as_root = running_as_root()
     for line in certificates.ensure(site):
@@ -687,4 +693,7 @@ def prepare_and_check(farm_file: Path, *, port: int | None, tls_port: int | None
                                   tls_port=tls_port):
             log.warning("%s", warning)
     prepare_directories(site, as_root)
+    for step in () if checked else steps:
+        for line in step(site) or ():
+            log.info("%s", line)
     return site

@@ -1,7 +1,8 @@
 """The exception a method raises to choose its own JSON-RPC error (the codes are rpcwire's), and
 the mark that lets an exception's type and message reach the caller."""
-from ..rpcwire import (FORBIDDEN, INTERNAL_ERROR, INVALID_PARAMS, INVALID_REQUEST,  # noqa: F401
-                       LOGIN_REQUIRED, METHOD_NOT_FOUND, METHOD_RAISED, PARSE_ERROR)
+from ..rpcwire import (CONFLICT, FORBIDDEN, INTERNAL_ERROR, INVALID_PARAMS,  # noqa: F401
+                       INVALID_REQUEST, LOGIN_REQUIRED, METHOD_NOT_FOUND, METHOD_RAISED, NOT_FOUND,
+                       PARSE_ERROR)
 
 
 class RPCError(Exception):

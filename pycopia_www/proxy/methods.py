@@ -1,6 +1,7 @@
 """What a proxy exposes: its methods, their remote signatures, and binding call parameters to them.
 
-A parameter named `request` is filled in by the server and is not part of the remote signature.
+Parameters named `request` and `db` (the request's database session, docs/data.md) are filled in
+by the server and are not part of the remote signature.
 Parameters are bound (and plain-class annotations checked) before the call, so a wrong call is a
 -32602 naming the problem, never a TypeError from deep inside the method.
 """
@@ -12,18 +13,21 @@ from dataclasses import dataclass
 from .errors import InvalidParams
 
 REQUEST_PARAMETER = "request"
+DB_PARAMETER = "db"
+SERVER_PARAMETERS = (REQUEST_PARAMETER, DB_PARAMETER)
 
 
 @dataclass(frozen=True)
 class Method:
     name: str
     function: object
-    signature: inspect.Signature      # the remote signature: without `request`
+    signature: inspect.Signature      # the remote signature: without `request` and `db`
     wants_request: bool
+    wants_db: bool
     roles: frozenset | None           # None: public; empty: any logged-in user
     checks: dict                      # parameter name -> the plain class its value must be
-    # Pass arguments by name, so that `request` may stand anywhere in the parameter list. Not
-    # possible past a *args, where `request` must then be keyword-only.
+    # Pass arguments by name, so that `request` and `db` may stand anywhere in the parameter
+    # list. Not possible past a *args, where they must then be keyword-only.
     by_name: bool
 
     @property
@@ -97,12 +101,13 @@ def make_method(name: str, function) -> Method:
         # JSON-RPC sends params all by position or all by name: such a method could not be called.
         raise ValueError(f"proxy method {name!r} mixes positional-only and keyword-only parameters")
     wants_request = any(p.name == REQUEST_PARAMETER for p in parameters)
-    remote = [p for p in parameters if p.name != REQUEST_PARAMETER]
+    wants_db = any(p.name == DB_PARAMETER for p in parameters)
+    remote = [p for p in parameters if p.name not in SERVER_PARAMETERS]
     roles = getattr(function, "pwww_roles", None)
-    return Method(name, function, signature.replace(parameters=remote), wants_request,
+    return Method(name, function, signature.replace(parameters=remote), wants_request, wants_db,
                   frozenset(roles) if roles is not None else None,
                   _plain_class_checks(function, remote),
-                  by_name=wants_request and inspect.Parameter.VAR_POSITIONAL not in kinds)
+                  by_name=(wants_request or wants_db) and inspect.Parameter.VAR_POSITIONAL not in kinds)
 
 
 def collect_methods(*targets, inherited=()) -> dict[str, Method]:

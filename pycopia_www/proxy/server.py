@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 from .. import rpcwire
 from ..rpcwire import (MAX_BATCH, MAX_BODY, MAX_DEPTH, MAX_ELEMENTS, MAX_ITEMS, PROXY_HEADER,
-                       PROXY_HEADER_VALUE)
+                       PROXY_HEADER_VALUE, STATUS_CODES)
 from ..web.csrf import has_proxy_header
-from ..web.errors import HTTPError
+from ..web.errors import HTTPError, as_http_error
 from ..web.request import DEFAULT_PORTS
 from ..web.response import Response
 from .codec import Codec, DecodeError, EncodeError, TooLarge, check_size, default_registry
@@ -185,7 +185,10 @@ class Proxy:
         if method.wants_request:
             kwargs["request"] = request
         try:
-            value = method.function(*args, **kwargs)
+            if method.wants_db:
+                value = _call_with_db(request, method, args, kwargs)
+            else:
+                value = method.function(*args, **kwargs)
         except RPCError:
             raise
         except Exception as exc:
@@ -197,6 +200,14 @@ class Proxy:
             raise RPCError(INTERNAL_ERROR, f"{name}: the result could not be sent: {exc}") from None
 
     def _method_raised(self, request, name: str, exc: Exception) -> RPCError:
+        http = as_http_error(exc)
+        if http is not None and http.status < 500:
+            # A refusal with an HTTP meaning (404, 409 for an integrity error...): the caller's
+            # problem, answered by its status's code, without the exception's internals.
+            log.info("proxy %s.%s: %d %s", self.title, name, http.status, http.reason)
+            kind = type(http).__name__
+            return RPCError(STATUS_CODES.get(http.status, METHOD_RAISED), http.reason,
+                            {"type": kind, "message": http.reason, "status": http.status})
         kind = type(exc).__name__
         debug = getattr(request, "debug", False)
         if not (debug or is_public(exc, self.public_errors)):
@@ -209,6 +220,19 @@ class Proxy:
         if debug:
             data["traceback"] = "".join(traceback.format_exception(exc))
         return RPCError(METHOD_RAISED, f"{kind}: {exc}" if str(exc) else kind, data)
+
+
+def _call_with_db(request, method, args, kwargs):
+    """Call a method that takes `db`, the request's database session, inside a savepoint: a call
+    that fails undoes its own writes only, and the other calls of a batch keep theirs. Its writes
+    are flushed before it is answered, so an integrity error is this call's error."""
+    db = getattr(request, "db", None)
+    if db is None:
+        raise RPCError(INTERNAL_ERROR, f"{method.name}: this backend has no database "
+                                       "(`database` in its etc/backends.d entry)")
+    kwargs["db"] = db
+    with db.begin_nested():
+        return method.function(*args, **kwargs)
 
 
 def _check_roles(request, method) -> None:

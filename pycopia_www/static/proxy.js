@@ -24,6 +24,8 @@ const CODE_TYPES = {
   [-32603]: "InternalError",
   [-32001]: "LoginRequired",
   [-32003]: "Forbidden",
+  [-32004]: "NotFound",
+  [-32009]: "Conflict",
 };
 
 // Every rejection from this module is a ProxyError. `type` is the Python exception's name for

@@ -124,8 +124,8 @@ def test_authorizer_decisions(client, store):
     assert r.headers["Variable-PWWW_ROLES"] == "admin" and r.headers["Variable-PWWW_SESSION"] == sid
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", r.headers["Variable-PWWW_CSRF"])
     assert token not in json.dumps(dict(r.headers))
-    assert ask(client, "/status").status == 403        # a backend without auth: refused
-    # ui has auth = "optional": a public page, the user passed along when there is one
+    assert ask(client, "/auth/login").status == 403    # a backend without auth: refused
+    # ui and db have auth = "optional": a public page, the user passed along when there is one
     assert ask(client, "/notes").status == 200 and "Variable-REMOTE_USER" not in ask(client, "/notes").headers
     assert ask(client, "/notes", session=token).headers["Variable-REMOTE_USER"] == "ann"
 

@@ -19,6 +19,7 @@ XHTML = {"Accept": "application/xhtml+xml"}
 
 # (host, path, status): every HTML page the demo serves
 PAGES = [("localhost", "/", 200), ("localhost", "/notes", 200), ("localhost", "/settings", 200),
+         ("localhost", "/hosts", 200),
          ("localhost", "/sys/", 200),
          ("localhost", "/no/such/page", 404), ("docs.local", "/", 200)]
 

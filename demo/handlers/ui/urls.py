@@ -6,7 +6,6 @@ V = "handlers.ui.views."
 
 routes = [
     route(r"^/$", V + "home", name="home", menu="Home", menu_order=10),
-    route(r"^/notes$", V + "Notes", name="notes", menu="Notes", menu_order=20),
     route(r"^/settings$", V + "Settings", name="settings", menu="Settings", menu_order=30),
     route(r"^/settings/confirm$", V + "confirm_settings", name="settings-confirm", methods=["POST"]),
     route(r"^/api/demo$", "handlers.ui.api.demo", name="api-demo"),

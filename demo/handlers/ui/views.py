@@ -1,16 +1,10 @@
 """The demo appliance's pages: every link is built with get_url, none is written by hand."""
-import json
-from pathlib import Path
-
 from pycopia_www.ui import flash_redirect
 from pycopia_www.ui.forms import schema_form
 
 from handlers.common import page
 from handlers.ui.api import system_status
 from handlers.ui.settings import ROLLBACK_SECONDS, DemoSettings, store
-
-NOTES = Path("notes.json")      # in this backend's private state directory (its working directory)
-MAX_NOTES = 50
 
 
 def home(request):
@@ -21,7 +15,8 @@ def home(request):
     content.add_heading(2, "Around the farm")
     tour = content.add_list([])
     for target, what, why, kw in [
-        ("notes", "Notes", "a class-based handler with a form that posts, then redirects", {}),
+        ("notes", "Notes", "a form that posts, then redirects; stored in the db backend's database", {}),
+        ("hosts", "Hosts", "a page built in JavaScript through the database JSON API", {}),
         ("settings", "Settings", "a form saved through a proxy call (or a plain post without scripts)", {}),
         ("status", "Status", "another backend (db, user pwww-db), reached by a regex route", {}),
         ("sys-home", "System", "the privileged backend (sys, root)", {}),
@@ -120,34 +115,6 @@ def _pending_box(content, request, pending) -> None:
 def confirm_settings(request):
     kept = store.confirm(request.form.get("token") or "")
     return flash_redirect(request.get_url("settings"), "confirmed" if kept else "reverted")
-
-
-def _load() -> list[str]:
-    try:
-        return json.loads(NOTES.read_text())
-    except (FileNotFoundError, ValueError):
-        return []
-
-
-class Notes:
-    """GET shows the notes and a form; POST adds one and redirects back (no resubmit on reload)."""
-
-    def get(self, request, errors=None):
-        doc, content = page("Notes", request)
-        content.add_list(_load(), empty="No notes yet.")
-        form = content.add_form(action=request.get_url("notes"), errors=errors or {})
-        fs = form.add_fieldset("New note")
-        fs.add_textinput("text", "Note")
-        form.add_submit("Add")
-        return doc
-
-    def post(self, request):
-        text = (request.form.get("text") or "").strip()
-        if not text or len(text) > 200:
-            return self.get(request, errors={"text": "Write 1 to 200 characters."})
-        notes = (_load() + [text])[-MAX_NOTES:]
-        NOTES.write_text(json.dumps(notes))
-        return flash_redirect(request.get_url("notes"), "added")
 
 
 def not_found(request, error):

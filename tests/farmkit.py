@@ -11,6 +11,7 @@ import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -94,8 +95,10 @@ class Farm:
         for d in (self.root, self.root / "etc", self.root / "static"):
             os.chmod(d, 0o755)
         self.port = free_port()
+        self.tls_port = next(p for p in iter(free_port, None) if p != self.port)
         self.farm_file = self.root / "etc" / "farm.toml"
-        self.farm_file.write_text(f'listen = "127.0.0.1"\nport = {self.port}\n' + farm_extra + textwrap.dedent("""\
+        self.farm_file.write_text(f'listen = "127.0.0.1"\nport = {self.port}\ntls_port = {self.tls_port}\n'
+                                  + farm_extra + textwrap.dedent("""\
             [supervision]
             backoff_initial = 0.05
             backoff_max = 0.4
@@ -168,6 +171,13 @@ class Farm:
         finally:
             conn.close()
 
+    def certificate(self, vhost: str) -> Path:
+        """The self-signed certificate setup made for a virtual host (by its file's name)."""
+        return self.root / "var" / "state" / "tls" / f"{vhost}.crt"
+
+    def https(self, path: str, host: str = "localhost", *, trust: Path, **kw):
+        return https_request(self.tls_port, path, host=host, trust=trust, **kw)
+
     def json(self, path: str, host: str = "localhost") -> dict:
         status, body = self.request(path, host)
         assert status == 200, (status, body[:500], self.logs())
@@ -228,6 +238,22 @@ class Browser:
     def login(self, name="ann", password="ann-pw-1", next_="/g/"):
         return self.post("/auth/login", {"name": name, "password": password, "next": next_,
                                          "csrf_token": self.token()})
+
+
+def https_request(port: int, path: str, *, host: str, trust: Path, method: str = "GET",
+                  body: bytes | None = None, headers: dict | None = None, timeout: float = 10):
+    """One HTTPS request to 127.0.0.1:port for `host` (its SNI name, and the name the
+    certificate must carry), trusting `trust` alone. Returns (status, headers, body)."""
+    context = ssl.create_default_context(cafile=str(trust))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    conn.sock = context.wrap_socket(raw, server_hostname=host)
+    try:
+        conn.request(method, path, body=body, headers=headers or {})
+        resp = conn.getresponse()
+        return resp.status, resp.headers, resp.read()
+    finally:
+        conn.close()
 
 
 class Load:

@@ -8,11 +8,13 @@ from pathlib import Path
 
 from .database import DatabaseSettings
 from .errors import ConfigError
-from .farm import FarmSettings, Supervision, load_farm, read_text
-from .site import AuthSettings, Backend, EventSettings, TopicRule, VirtualHost, load_virtual_host
+from .farm import FarmSettings, LogSettings, Supervision, load_farm, read_text
+from .site import (AuthSettings, Backend, EventSettings, TlsFiles, TopicRule, VirtualHost,
+                   load_virtual_host)
 
 __all__ = ["AuthSettings", "ConfigError", "DatabaseSettings", "EventSettings", "FarmSettings",
-           "Supervision", "Backend", "TopicRule", "VirtualHost", "Site", "Snapshot", "load_site"]
+           "LogSettings", "Supervision", "Backend", "TlsFiles", "TopicRule", "VirtualHost", "Site",
+           "Snapshot", "load_site"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,12 @@ class Site:
     def import_paths(self, backend: Backend) -> list[str]:
         """What goes in front of sys.path in `backend`'s processes: the site's own packages."""
         return [str(p) for p in backend.pythonpath + self.farm.pythonpath]
+
+    def redirects_to_https(self, vhost: VirtualHost) -> bool:
+        """Whether plain HTTP to `vhost` answers with a redirect to HTTPS."""
+        if not self.farm.tls_port:
+            return False
+        return self.farm.redirect_to_https if vhost.redirect_to_https is None else vhost.redirect_to_https
 
     def backend(self, ident: str) -> Backend:
         for b in self.backends:

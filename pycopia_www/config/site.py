@@ -115,6 +115,14 @@ class AuthSettings:
 
 
 @dataclass(frozen=True)
+class TlsFiles:
+    """A certificate the operator gave a virtual host (PEM files); without one the farm makes a
+    self-signed certificate for it (pycopia_www/farm/certificates.py)."""
+    cert: Path
+    key: Path
+
+
+@dataclass(frozen=True)
 class VirtualHost:
     file: Path
     name: str                   # the file's stem
@@ -123,6 +131,8 @@ class VirtualHost:
     static: dict[str, Path]     # URL prefix ("/media/") -> directory; STATIC_URL included
     backends: tuple[Backend, ...]
     auth: AuthSettings | None = None
+    tls: TlsFiles | None = None
+    redirect_to_https: bool | None = None   # None: the farm's redirect_to_https
     # default = "any": also answer host names nobody configured (otherwise they get 421)
     any_host: bool = False
 
@@ -242,13 +252,26 @@ def load_virtual_host(file: Path, root: Path, text: str) -> VirtualHost:
     backends = tuple(_load_backend(f.sub(f"backend[{i}]", raw), name, f"backend[{i}]", root)
                      for i, raw in enumerate(raw_backends))
     auth = _load_auth(f.sub("auth", f.get("auth", dict))) if f.has("auth") else None
+    tls = _load_tls(f.sub("tls", f.get("tls", dict)), root) if f.has("tls") else None
+    redirect = f.get("redirect_to_https", bool, None)
     f.done()
     if not backends:
         raise f.error("backend", "no [[backend]] declared")
     _check_unique(file, backends)
     _check_auth(file, auth, backends)
     _check_events(file, backends)
-    return VirtualHost(file, name, hosts, default, static, backends, auth, any_host)
+    return VirtualHost(file, name, hosts, default, static, backends, auth, tls, redirect,
+                       any_host)
+
+
+def _load_tls(f: Fields, root: Path) -> TlsFiles:
+    # Existence is checked where the files are read (as root, at start): a backend's user, who
+    # loads the same configuration, may not even see a private key's directory.
+    def pem(name: str) -> Path:
+        return root / f.get(name, str, check=lambda v: None if v else "must be a file name")
+    tls = TlsFiles(cert=pem("cert"), key=pem("key"))
+    f.done()
+    return tls
 
 
 def _default(f: Fields) -> tuple[bool, bool]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from ..config import ConfigError
 from ..data import cli as data_cli
-from ..farm import cli as farm_cli
-from . import urls, user
+from ..farm import certcmd, cli as farm_cli
+from . import init, urls, user
 
 # What the layers above the farm check and prepare before anything starts (and at each reload):
 # every backend's database schema brought up to date, as that backend's user.
@@ -29,7 +29,7 @@ def cmd_setup(args) -> int:
 
 
 COMMANDS = {**farm_cli.COMMANDS, **urls.COMMANDS, "setup": cmd_setup, "user": user.cmd_user,
-            "db": data_cli.cmd_db,
+            "db": data_cli.cmd_db, "cert": certcmd.cmd_cert, "init": init.cmd_init,
             "start": lambda args: farm_cli.cmd_start(args, steps=PREPARE),
             "check": lambda args: farm_cli.cmd_check(args, steps=(data_cli.check_databases,))}
 
@@ -43,6 +43,8 @@ def parser() -> argparse.ArgumentParser:
     urls.add_parsers(sub)
     user.add_parser(sub)
     data_cli.add_parser(sub)
+    certcmd.add_parser(sub)
+    init.add_parser(sub)
     return p
 
 
@@ -50,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     args.farm = (Path(args.farm) if args.farm else farm_cli.default_farm_file()).resolve()
     if not hasattr(args, "port"):
-        args.port = None
+        args.port = args.tls_port = None
     quiet = getattr(args, "quiet", False)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr,
                         format="%(asctime)s websitectl %(levelname)s: %(message)s" if quiet or

@@ -98,11 +98,10 @@ def prepare_directories(site: Site, as_root: bool) -> None:
         ("run_dir", paths.socket_dir(farm), (root[0], front[1]), 0o750),
         ("run_dir", paths.generated_dir(farm), root, 0o755),
         ("run_dir", paths.generated_dir(farm) / "empty", root, 0o755),
-        # Logs hold user names, addresses and tracebacks: nobody else's to read. The front end
-        # may traverse to its own directory of logs.
-        ("log_dir", farm.log_dir, (root[0], front[1]), 0o750),
-        # lighttpd opens its logs after dropping privileges, so its own directory is its.
-        ("log_dir", paths.lighttpd_log_dir(farm), front, 0o750),
+        # Logs hold user names, addresses and tracebacks: nobody else's to read. lighttpd's
+        # logs too are written by the supervisor (as root): lighttpd has no log directory of
+        # its own where it could point root's writes elsewhere.
+        ("log_dir", farm.log_dir, root, 0o750),
         ("state_dir", farm.state_dir, root, 0o755),
     ]
     if any(v.events_backend is not None for v in site.vhosts):
@@ -124,12 +123,12 @@ def _check_socket_path_length(site: Site) -> None:
                               f"socket path {path} is longer than a unix socket allows (107 bytes)")
 
 
-def run_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None,
-                  stdin: str = "", timeout: float = 60,
-                  user: str | None = None) -> subprocess.CompletedProcess:
+def start_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None,
+                    stdin: str = "", user: str | None = None):
     """`python -m module args...` as the backend's user (when we are root; `user` instead, if
-    given), with a clean environment, output captured: so that root never runs a backend's code
-    or opens its files."""
+    given), with a clean environment and `stdin` already written: so that root never runs a
+    backend's code or opens its files. Several run side by side; `collect` each. (If it cannot
+    even start, what `collect` would say, already.)"""
     creds = None
     if os.geteuid() == 0:
         creds = Credentials.lookup(user) if user else Credentials.lookup(b.user, b.group)
@@ -142,7 +141,19 @@ def run_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None,
     except OSError as exc:          # the user cannot execute the interpreter, ...
         return subprocess.CompletedProcess(argv, 126, "", f"{python}: {exc.strerror}")
     try:
-        out, err = proc.communicate(stdin, timeout=timeout)
+        proc.stdin.write(stdin)
+        proc.stdin.close()
+    except BrokenPipeError:             # it exited without reading: collect tells why
+        pass
+    proc.stdin = None
+    return proc
+
+
+def collect(proc, timeout: float = 60) -> subprocess.CompletedProcess:
+    if isinstance(proc, subprocess.CompletedProcess):       # it never started
+        return proc
+    try:
+        out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
         out, err = proc.communicate()
@@ -150,29 +161,54 @@ def run_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None,
     return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
 
 
+def run_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None,
+                  stdin: str = "", timeout: float = 60,
+                  user: str | None = None) -> subprocess.CompletedProcess:
+    """start_module_as, and wait for its output."""
+    return collect(start_module_as(b, python, module, args, cwd=cwd, env=env, stdin=stdin,
+                                   user=user), timeout)
+
+
 # The web layer's loader, run as a backend's user (the farm knows it only by name).
 LOADER = "pycopia_www.web.loader"
 
 
-def run_loader_as(site: Site, b: Backend, python: str, args, *, user: str | None = None) -> dict:
+def start_loader_as(site: Site, b: Backend, python: str, args, *,
+                    user: str | None = None) -> subprocess.Popen:
     """`python -m pycopia_www.web.loader args...` as `b`'s user, given the site's snapshot: so
     that application code is imported by a backend's user with that backend's groups, never by
-    root. Returns its JSON answer; a user who cannot run the interpreter is a ConfigError."""
+    root. `loader_answer` reads what it says."""
     request = json.dumps({"snapshot": site.snapshot.to_json(), "backend": b.ident})
-    proc = run_module_as(b, python, LOADER, args, cwd="/", env=b.environment, stdin=request,
-                         user=user)
+    return start_module_as(b, python, LOADER, args, cwd="/", env=b.environment, stdin=request,
+                           user=user)
+
+
+def loader_answer(b: Backend, python: str, proc: subprocess.Popen) -> dict:
+    """The loader's JSON answer; a user who cannot run the interpreter is a ConfigError."""
+    done = collect(proc)
     try:
-        return json.loads(proc.stdout.strip().splitlines()[-1])
+        return json.loads(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
-        last = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
+        last = (done.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise ConfigError(b.file, f"{b.key}.user",
                           f"user {b.user!r} cannot run the backend's Python ({python}): {last}") from None
 
 
-def check_backend_app(site: Site, b: Backend, python: str) -> list[ConfigError]:
-    """Load the backend's application as its user (web/loader.py). Raises the first error;
-    returns warnings (named routes that can never be reversed)."""
-    report = run_loader_as(site, b, python, ["check", b.ident])
-    if report["errors"]:
-        raise ConfigError(**report["errors"][0])
-    return [ConfigError(**w) for w in report["warnings"]]
+def run_loader_as(site: Site, b: Backend, python: str, args, *, user: str | None = None) -> dict:
+    return loader_answer(b, python, start_loader_as(site, b, python, args, user=user))
+
+
+def check_backend_apps(site: Site, backends, python: str) -> list[ConfigError]:
+    """Load each backend's application as its user (web/loader.py), all side by side. Raises
+    the first error (in the order given); returns warnings (named routes that can never be
+    reversed)."""
+    started = [(b, start_loader_as(site, b, python, ["check", b.ident])) for b in backends]
+    warnings, error = [], None
+    for b, proc in started:             # every one is collected, also after an error
+        report = loader_answer(b, python, proc)
+        if report["errors"] and error is None:
+            error = ConfigError(**report["errors"][0])
+        warnings += [ConfigError(**w) for w in report["warnings"]]
+    if error is not None:
+        raise error
+    return warnings

@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 
 from ..config import ConfigError, Site
-from . import lighttpd
-from .accounts import check_accounts, check_backend_app
+from . import certificates, lighttpd
+from .accounts import check_accounts, check_backend_apps
+from ..privileges import spawn_as
 
 
 def lighttpd_binary() -> str:
@@ -18,11 +19,14 @@ def lighttpd_binary() -> str:
     return found
 
 
-def write_generated(site: Site, directory: Path, *, port: int | None, as_root: bool) -> bool:
-    """Write farm.conf and sites.conf; True if either changed."""
-    changed = False
-    for name, text in (("farm.conf", lighttpd.farm_conf(site, port=port, as_root=as_root)),
-                       ("sites.conf", lighttpd.sites_conf(site))):
+def write_generated(site: Site, directory: Path, *, port: int | None, as_root: bool,
+                    tls_port: int | None = None) -> bool:
+    """Write farm.conf and sites.conf and stage the certificates in tls/; True if anything
+    changed."""
+    changed = certificates.stage(site, directory / "tls", as_root=as_root)
+    trusted = frozenset(certificates.trusted_hosts(site))
+    for name, text in (("farm.conf", lighttpd.farm_conf(site, port=port, tls_port=tls_port)),
+                       ("sites.conf", lighttpd.sites_conf(site, tls_port=tls_port, trusted=trusted))):
         path = directory / name
         if not path.exists() or path.read_text() != text:
             tmp = path.with_suffix(".tmp")
@@ -33,25 +37,32 @@ def write_generated(site: Site, directory: Path, *, port: int | None, as_root: b
     return changed
 
 
-def check_lighttpd_config(site: Site, *, port: int | None, as_root: bool) -> None:
+def check_lighttpd_config(site: Site, *, port: int | None, as_root: bool,
+                          tls_port: int | None = None) -> None:
+    """lighttpd -tt (which also loads the certificates), as the user lighttpd runs as."""
     with tempfile.TemporaryDirectory(prefix="pwww-check-") as tmp:
-        write_generated(site, Path(tmp), port=port, as_root=as_root)
-        proc = subprocess.run([lighttpd_binary(), "-tt", "-f", str(site.farm.lighttpd_conf)],
-                              env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PWWW_GENERATED": tmp},
-                              capture_output=True, text=True, timeout=30)
-    errors = [line for line in (proc.stderr + proc.stdout).splitlines() if line.strip()]
+        os.chmod(tmp, 0o755)
+        write_generated(site, Path(tmp), port=port, tls_port=tls_port, as_root=as_root)
+        proc = spawn_as(lighttpd.frontend_credentials(site) if as_root else None,
+                        [lighttpd_binary(), "-tt", "-f", str(site.farm.lighttpd_conf)],
+                        env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PWWW_GENERATED": tmp},
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd="/")
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output = proc.communicate()[0] + "(killed after 30s)"
+    errors = [line for line in output.splitlines() if line.strip()]
     if proc.returncode != 0 or any("WARNING" in line or "ERROR" in line for line in errors):
         raise ConfigError(site.farm.lighttpd_conf, "",
                           "lighttpd -tt rejects the generated configuration: " + " | ".join(errors))
 
 
-def check_site(site: Site, *, as_root: bool, python: str, port: int | None = None) -> list[ConfigError]:
+def check_site(site: Site, *, as_root: bool, python: str, port: int | None = None,
+               tls_port: int | None = None) -> list[ConfigError]:
     """Raises the first error; returns warnings (routes that can never be reversed)."""
     if as_root:
         check_accounts(site)
-    warnings: dict[str, ConfigError] = {}
-    for b in site.local_backends:
-        for w in check_backend_app(site, b, python):
-            warnings[str(w)] = w
-    check_lighttpd_config(site, port=port, as_root=as_root)
+    warnings = {str(w): w for w in check_backend_apps(site, site.local_backends, python)}
+    check_lighttpd_config(site, port=port, tls_port=tls_port, as_root=as_root)
     return list(warnings.values())

@@ -5,15 +5,17 @@ import json
 import logging
 import os
 import socket
+import stat
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 from ..config import FarmSettings, load_farm, load_site
-from . import lighttpd, paths, procfs
+from . import certificates, lighttpd, listen, paths, procfs
 from .accounts import create_accounts, prepare_directories, prepare_state_dir
 from .checks import check_site
+from .logfile import CappedLogHandler
 from ..privileges import running_as_root
 
 log = logging.getLogger("websitectl")
@@ -23,14 +25,21 @@ START_TIMEOUT = 60.0
 STOP_TIMEOUT = 90.0
 
 
+# `make install` writes this beside the installed venv: the farm file its websitectl uses.
+INSTALLED_FARM = Path(sys.prefix) / "pycopia-www-farm"
+
+
 def default_farm_file() -> Path:
-    """$PWWW_FARM; else the site in the current directory (./etc/farm.toml); else, in a checkout
-    of pycopia-www, the demo site."""
+    """$PWWW_FARM; else the site in the current directory (./etc/farm.toml); else the installed
+    farm's (SYSCONFDIR/farm.toml, as `make install` recorded it); else, in a checkout of
+    pycopia-www, the demo site."""
     if os.environ.get("PWWW_FARM"):
         return Path(os.environ["PWWW_FARM"])
     here = Path.cwd() / "etc" / "farm.toml"
     if here.exists():
         return here
+    if INSTALLED_FARM.is_file():
+        return Path(INSTALLED_FARM.read_text().strip())
     return Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml"
 
 
@@ -82,6 +91,8 @@ def setup(args, steps=()):
     else:
         warn_if_unprivileged()
     prepare_directories(site, running_as_root())
+    for line in certificates.ensure(site):
+        print(line)
     check_site(site, as_root=running_as_root(), python=sys.executable)
     for step in steps:
         for line in step(site) or ():
@@ -91,7 +102,8 @@ def setup(args, steps=()):
 
 def cmd_check(args, steps=()) -> int:
     site = load_site(args.farm)
-    for warning in check_site(site, as_root=running_as_root(), python=sys.executable, port=args.port):
+    for warning in check_site(site, as_root=running_as_root(), python=sys.executable, port=args.port,
+                              tls_port=args.tls_port):
         print(f"warning: {warning}")
     for step in steps:
         for line in step(site) or ():
@@ -102,8 +114,9 @@ def cmd_check(args, steps=()) -> int:
 
 def cmd_config(args) -> int:
     site = load_site(args.farm)
-    print(lighttpd.farm_conf(site, port=args.port, as_root=running_as_root()))
-    print(lighttpd.sites_conf(site), end="")
+    print(lighttpd.farm_conf(site, port=args.port, tls_port=args.tls_port))
+    print(lighttpd.sites_conf(site, tls_port=args.tls_port,
+                              trusted=frozenset(certificates.trusted_hosts(site))), end="")
     return 0
 
 
@@ -115,35 +128,55 @@ def cmd_start(args, steps=()) -> int:
     if pid:
         print(f"already running (supervisor pid {pid})", file=sys.stderr)
         return 1
+    if args.sockets:        # the detached supervisor: `start` bound them for it
+        front = [socket.socket(fileno=int(fd)) for fd in args.sockets.split(",")]
+        for sock in front:
+            sock.set_inheritable(False)     # handed on by pass_fds alone, like every socket
+    else:                   # first of all, so that a port in use stops everything at once
+        front = listen.bind(site, port=args.port, tls_port=args.tls_port)
     if args.foreground:
         warn_if_unprivileged()
-        site = prepare_and_check(args.farm, port=args.port, steps=steps)
-        if not args.quiet:      # a daemon's stderr already is the supervisor log
-            _log_to(paths.supervisor_log(site.farm))
-        return Supervisor(args.farm, site, port=args.port, foreground=not args.quiet,
-                          steps=steps).run()
+        site = prepare_and_check(args.farm, port=args.port, tls_port=args.tls_port, steps=steps,
+                                 checked=bool(args.sockets))
+        _log_to(site.farm, detached=args.quiet)
+        return Supervisor(args.farm, site, port=args.port, tls_port=args.tls_port,
+                          foreground=not args.quiet, front_sockets=front, steps=steps).run()
     # Daemon: check here, so errors reach the terminal; then start a detached foreground copy.
-    site = prepare_and_check(args.farm, port=args.port, steps=steps)
+    site = prepare_and_check(args.farm, port=args.port, tls_port=args.tls_port, steps=steps)
     warn_if_unprivileged()
+    fds = [s.fileno() for s in front]
     command = [sys.executable, "-m", CTL_MODULE, "--farm", str(args.farm), "start",
-               "--foreground", "--quiet"]
-    if args.port:
-        command += ["--port", str(args.port)]
+               "--foreground", "--quiet", "--sockets", ",".join(map(str, fds))]
+    for option, value in (("--port", args.port), ("--tls-port", args.tls_port)):
+        if value:
+            command += [option, str(value)]
     with open_log(paths.supervisor_log(site.farm)) as out:
         daemon = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                                  start_new_session=True, cwd="/")
+                                  pass_fds=fds, start_new_session=True, cwd="/")
+    for sock in front:
+        sock.close()        # the supervisor has them now
 
     def died() -> str | None:
         if daemon.poll() is None:
             return None
         return f"the supervisor exited ({daemon.returncode}); see {paths.supervisor_log(site.farm)}"
 
-    status = wait_for(site.farm, lambda status: all(b["state"] in ("running", "failed")
-                                                    for b in status["backends"].values()), died)
+    # Returns once lighttpd answers and every backend serves (or has failed).
+    status = wait_for(site.farm, lambda status: status["supervisor"]["ready"]
+                      or status["lighttpd"]["state"] == "failed", died)
     if status is None:
         print("the farm did not come up in time; see websitectl status", file=sys.stderr)
         return 1
-    print(f"started: supervisor pid {daemon.pid}, http://{site.farm.listen}:{status['supervisor']['port']}/")
+    if status["lighttpd"]["state"] == "failed":
+        # Without its front end the farm serves nothing: stop it rather than leave it half up.
+        error_log = paths.lighttpd_error_log(site.farm)
+        print(f"lighttpd does not start ({status['lighttpd']['last_exit']}); the last lines of "
+              f"{error_log}:", file=sys.stderr)
+        print("".join(error_log.read_text(errors="replace").splitlines(True)[-5:]), end="",
+              file=sys.stderr)
+        ask(site.farm, "stop")
+        return 1
+    print(f"started: supervisor pid {daemon.pid}, {' '.join(status['supervisor']['urls'])}")
     failed = [name for name, b in status["backends"].items() if b["state"] == "failed"]
     if failed:
         print(f"failed backends: {', '.join(failed)}", file=sys.stderr)
@@ -258,11 +291,20 @@ def cmd_serve(args) -> int:
 
 # ----- plumbing -----------------------------------------------------------------------------
 
-def _log_to(path: Path) -> None:
-    handler = logging.FileHandler(path)
-    os.chmod(path, 0o640)
-    handler.setFormatter(logging.getLogger().handlers[0].formatter)
-    logging.getLogger().addHandler(handler)
+def _log_to(farm: FarmSettings, *, detached: bool) -> None:
+    """The supervisor's own log, capped like every other. Detached by `start`, its stderr is
+    that file already: the records go through the cap instead. Under systemd (stderr is the
+    journal) and in a terminal they stay on stderr too."""
+    root = logging.getLogger()
+    stderr_handler = root.handlers[0]
+    is_file = stat.S_ISREG(os.fstat(2).st_mode)
+    if detached and not is_file:
+        return              # systemd: the journal has its own limits
+    handler = CappedLogHandler(paths.supervisor_log(farm), farm.logs, stderr=detached)
+    handler.setFormatter(stderr_handler.formatter)
+    if detached:
+        root.removeHandler(stderr_handler)
+    root.addHandler(handler)
 
 
 def add_parsers(sub) -> None:
@@ -270,6 +312,7 @@ def add_parsers(sub) -> None:
     start = sub.add_parser("start", help="start lighttpd and every backend")
     start.add_argument("--foreground", action="store_true", help="stay in the foreground, log to stderr")
     start.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
+    start.add_argument("--sockets", default=None, help=argparse.SUPPRESS)   # fds, from `start`
     sub.add_parser("stop", help="stop everything, draining in-flight requests")
     status = sub.add_parser("status", help="what runs, as whom, since when")
     status.add_argument("--json", action="store_true")
@@ -282,6 +325,8 @@ def add_parsers(sub) -> None:
     for name in ("start", "check", "config"):
         sub.choices[name].add_argument("--port", type=int, default=None,
                                        help="listen on this port instead of the configured one")
+        sub.choices[name].add_argument("--tls-port", type=int, default=None,
+                                       help="HTTPS on this port instead of the configured one")
 
 
 COMMANDS = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "reload": cmd_reload,

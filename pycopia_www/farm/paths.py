@@ -29,20 +29,24 @@ def backend_log(farm: FarmSettings, backend: Backend) -> Path:
     return farm.log_dir / f"{backend.ident}.log"
 
 
-def lighttpd_log_dir(farm: FarmSettings) -> Path:
-    # lighttpd opens its logs after dropping to the front-end user, so it owns this directory.
-    return farm.log_dir / "lighttpd"
+def lighttpd_error_log(farm: FarmSettings) -> Path:
+    # lighttpd's stderr, which is its error log; like its access log, written by the (root)
+    # supervisor into the root-owned log directory: lighttpd opens no log file itself.
+    return farm.log_dir / "lighttpd.error.log"
 
 
-def lighttpd_stderr_log(farm: FarmSettings) -> Path:
-    # What lighttpd writes to stderr, copied by the (root) supervisor: so it lives in the
-    # root-owned log directory, not in lighttpd's own, where the front-end user could plant a
-    # symlink for root to write through.
-    return farm.log_dir / "lighttpd.stderr.log"
+def lighttpd_access_log(farm: FarmSettings) -> Path:
+    return farm.log_dir / "lighttpd.access.log"
 
 
 def generated_dir(farm: FarmSettings) -> Path:
     return farm.run_dir / "lighttpd"
+
+
+def certificate_dir(farm: FarmSettings) -> Path:
+    # The certificates the farm made or was given by `websitectl cert install`: root's alone.
+    # lighttpd reads copies staged beside its generated configuration (certificates.stage).
+    return farm.state_dir / "tls"
 
 
 def control_socket(farm: FarmSettings) -> Path:

@@ -3,8 +3,12 @@
 One process, one thread, one select loop; every file it waits on is registered with the
 callback that handles it. It holds every backend's listening socket itself, so a backend master
 that dies or is replaced never takes its socket with it: lighttpd's connections wait in the
-backlog until the next master's workers accept them.
+backlog until the next master's workers accept them. It holds lighttpd's listening sockets too
+(listen.py) and hands them over at each start, so lighttpd starts as the front-end user, never
+holds root and dies with the supervisor. Every log goes through it, capped (logfile.py); under
+systemd it says when the farm is ready (sdnotify.py).
 """
+import fcntl
 import grp
 import json
 import logging
@@ -21,17 +25,22 @@ from pathlib import Path
 import prctl
 
 from ..config import Backend, ConfigError, Site, load_site
-from . import paths, procfs
+from . import certificates, listen, paths, probe, procfs
 from .accounts import prepare_directories
 from .backend import command as backend_command
 from .checks import check_site, lighttpd_binary, write_generated
 from .fcgi.util import drain
-from .lighttpd import frontend_group
-from ..privileges import running_as_root, set_process_name
+from .lighttpd import access_log_fd, frontend_credentials, frontend_group
+from .logfile import RotatingLog
+from .sdnotify import notify
+from ..privileges import running_as_root, set_process_name, spawn_as
 
 log = logging.getLogger("pycopia_www.supervisor")
 
 READY_TIMEOUT = 60.0      # seconds a new backend master may take to import its application
+PROBE_TIMEOUT = 0.05      # seconds one readiness probe of lighttpd may hold up the loop
+CERTIFICATE_CHECK = 6 * 3600.0  # seconds between checks that the farm's own certificates are fresh
+PIPE_SIZE = 1 << 20       # lighttpd's access log pipe: room for a reload's pause in reading
 
 
 class Child:
@@ -72,16 +81,39 @@ class Child:
 
 class LighttpdChild(Child):
     stop_signal = signal.SIGINT                 # lighttpd: finish the responses in flight, then exit
+    first_state = "starting"                    # until it answers an HTTP request (probe.py)
 
     def spawn(self, sup: "Supervisor") -> subprocess.Popen:
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
-               "PWWW_GENERATED": str(paths.generated_dir(sup.site.farm))}
-        return subprocess.Popen([lighttpd_binary(), "-D", "-f", str(sup.site.farm.lighttpd_conf)],
-                                env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, cwd="/")
+        """lighttpd as the front-end user from the first instruction (its privileges dropped
+        before exec), with the listening sockets and the access log pipe handed over by fdexec,
+        killed by the kernel if the supervisor dies (so it never serves unsupervised)."""
+        farm = sup.site.farm
+        access_r, access_w = os.pipe2(os.O_CLOEXEC)
+        fcntl.fcntl(access_w, fcntl.F_SETPIPE_SZ, PIPE_SIZE)
+        listening = [s.fileno() for s in sup.front_sockets]
+        assert access_log_fd(sup.site) == 3 + len(listening)
+        argv = [sup.python, "-I", "-m", "pycopia_www.farm.fdexec", *map(str, listening),
+                "--also", str(access_w), "--", lighttpd_binary(), "-D", "-f", str(farm.lighttpd_conf)]
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "PWWW_GENERATED": str(paths.generated_dir(farm))}
+        creds = frontend_credentials(sup.site) if sup.as_root else None
+        if creds is not None:           # lighttpd opens /dev/fd/N: the pipe must be its own
+            os.fchown(access_w, creds.uid, creds.gid)
+        try:
+            proc = spawn_as(creds, argv,
+                            child_setup=_die_with(os.getpid()), env=env,
+                            pass_fds=(*listening, access_w), stdin=subprocess.DEVNULL,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/")
+        except OSError:
+            os.close(access_r)
+            raise
+        finally:
+            os.close(access_w)
+        sup.add_output("lighttpd access", os.fdopen(access_r, "rb", buffering=0),
+                       paths.lighttpd_access_log(farm), echo=False)
+        return proc
 
     def log_path(self, site: Site) -> Path:
-        return paths.lighttpd_stderr_log(site.farm)
+        return paths.lighttpd_error_log(site.farm)      # lighttpd's stderr is its error log
 
     def reload(self) -> None:
         """Re-read the configuration after the requests in flight, keeping the listening socket:
@@ -149,9 +181,19 @@ def open_log(path: Path):
     return os.fdopen(fd, "ab", buffering=0)
 
 
+def _die_with(parent: int):
+    """For a child, after its privilege drop (which clears it): SIGKILL when `parent` dies."""
+    def setup():
+        prctl.set_pdeathsig(signal.SIGKILL)
+        if os.getppid() != parent:      # it died before we asked
+            os._exit(1)
+    return setup
+
+
 class Output:
-    """A child's stdout and stderr: appended to its log and, in the foreground, echoed with
-    terminal controls shown as escapes and lines bounded (the child is not trusted)."""
+    """A child's stdout and stderr (or lighttpd's access log pipe): appended to its capped log
+    and, in the foreground, echoed with terminal controls shown as escapes and lines bounded
+    (the child is not trusted)."""
 
     def __init__(self, name: str, fileobj, log_file, echo: bool):
         self.name, self.fileobj, self.log, self.echo = name, fileobj, log_file, echo
@@ -210,11 +252,15 @@ def _signal(proc: subprocess.Popen | None, sig: int) -> None:
 
 class Supervisor:
     def __init__(self, farm_file: Path, site: Site, *, port: int | None, foreground: bool,
+                 tls_port: int | None = None, front_sockets: list[socket.socket] | None = None,
                  steps=()):
         self.farm_file = farm_file
         self.steps = tuple(steps)           # prepare_and_check's, again at every reload
         self.site = site
         self.port = port
+        self.tls_port = tls_port
+        # lighttpd's listening sockets, bound by `websitectl start` before anything started.
+        self.front_sockets = front_sockets or []
         self.foreground = foreground
         self.as_root = running_as_root()
         self.me = pwd.getpwuid(os.getuid()).pw_name
@@ -231,6 +277,8 @@ class Supervisor:
         self._pending_reload = False        # set by SIGHUP, acted on by the loop
         self.started = time.time()
         self.generation = 0
+        self._tell_ready = True             # until systemd has heard READY=1 for this generation
+        self._next_certificate_check = time.monotonic() + CERTIFICATE_CHECK
         self.controls = {"status": self.control_status, "reload": self.control_reload,
                          "stop": self.control_stop}
 
@@ -256,13 +304,16 @@ class Supervisor:
         self.selector.register(control, selectors.EVENT_READ, lambda: self._serve_control(control))
         paths.pid_file(self.site.farm).write_text(f"{os.getpid()}\n")
         try:
+            if not self.front_sockets:
+                self.front_sockets = listen.bind(self.site, port=self.port, tls_port=self.tls_port)
             self._apply(self.site)
-            log.info("farm up: http://%s:%d/ (%s)", self.site.farm.listen,
-                     self.port or self.site.farm.port, "root" if self.as_root else "unprivileged")
+            log.info("farm starting: %s (%s)", " ".join(self.urls()),
+                     "root" if self.as_root else "unprivileged")
             while not self.stopping:
                 self._tick()
             return 0
         finally:
+            notify("STOPPING=1")
             self._shutdown()
             self.selector.unregister(control)
             control.close()
@@ -311,6 +362,8 @@ class Supervisor:
             self._close_socket(sock)
         self.sockets.clear()
         self.publish_sockets.clear()
+        for sock in self.front_sockets:
+            sock.close()
         for output in list(self.outputs):
             self._close_output(output)
 
@@ -333,8 +386,15 @@ class Supervisor:
         now = time.monotonic()
         deadlines = [c.next_start for c in self.children if c.next_start is not None]
         timeout = max(0.0, min(deadlines) - now) if deadlines else 1.0
+        if self.lighttpd is not None and self.lighttpd.state == "starting":
+            timeout = 0.0               # the probe below waits, briefly
         self._dispatch(min(timeout, 1.0))
         self._reap()
+        self._probe_lighttpd()
+        self._notify_when_ready()
+        if now >= self._next_certificate_check:
+            self._next_certificate_check = now + CERTIFICATE_CHECK
+            self._renew_certificates()
         if self._pending_reload:
             self._pending_reload = False
             self.reload()
@@ -416,9 +476,14 @@ class Supervisor:
             child.state = child.first_state
 
     def _register_output(self, child: Child, proc: subprocess.Popen) -> None:
-        output = Output(child.name, proc.stdout, open_log(child.log_path(self.site)), self.foreground)
-        os.set_blocking(proc.stdout.fileno(), False)
-        self.selector.register(proc.stdout, selectors.EVENT_READ,
+        self.add_output(child.name, proc.stdout, child.log_path(self.site), echo=self.foreground)
+
+    def add_output(self, name: str, fileobj, path: Path, *, echo: bool) -> None:
+        """Copy what comes out of `fileobj` into the capped log at `path` (echoed in the
+        foreground), until its writer closes it."""
+        output = Output(name, fileobj, RotatingLog(path, self.site.farm.logs), echo)
+        os.set_blocking(fileobj.fileno(), False)
+        self.selector.register(fileobj, selectors.EVENT_READ,
                                lambda: output.read() or self._close_output(output))
         self.outputs.add(output)
 
@@ -450,6 +515,48 @@ class Supervisor:
         if proc is child.proc and child.state == "starting":
             child.state = "running"
 
+    # ----- readiness: lighttpd answers, every backend serves -----------------------------------
+
+    def _probe_lighttpd(self) -> None:
+        front = self.lighttpd
+        if front is None or front.state != "starting" or not front.alive():
+            return
+        host, port = self.front_sockets[0].getsockname()[:2]
+        if probe.answers(host, port, PROBE_TIMEOUT):
+            front.state = "running"
+            log.info("lighttpd answers (pid %d, user %s)", front.proc.pid, front.user)
+
+    def ready(self) -> bool:
+        """lighttpd answers and every backend has loaded its application (or given up: a
+        failed backend is reported, the rest of the farm serves)."""
+        return (self.lighttpd is not None and self.lighttpd.state == "running"
+                and all(c.state in ("running", "failed") and c.replacement is None
+                        for c in self.backends.values()))
+
+    def _notify_when_ready(self) -> None:
+        if self._tell_ready and self.ready():
+            self._tell_ready = False
+            failed = [c.name for c in self.backends.values() if c.state == "failed"]
+            status = f"serving {' '.join(self.urls())}" + (f"; failed: {', '.join(failed)}" if failed else "")
+            notify("READY=1", f"STATUS={status}")
+            log.info("farm ready: %s", status)
+
+    def urls(self) -> list[str]:
+        http, *https = [s.getsockname()[:2] for s in self.front_sockets]
+        host = lambda a: f"[{a}]" if ":" in a else a      # noqa: E731
+        return [f"http://{host(http[0])}:{http[1]}/"] + [f"https://{host(a)}:{p}/" for a, p in https]
+
+    def _renew_certificates(self) -> None:
+        try:
+            done = certificates.ensure(self.site)
+            if done and write_generated(self.site, paths.generated_dir(self.site.farm), port=self.port,
+                                        tls_port=self.tls_port, as_root=self.as_root):
+                for line in done:
+                    log.info("%s", line)
+                self.lighttpd.reload()
+        except (ConfigError, certificates.CertificateError, OSError) as exc:
+            log.error("certificate check failed: %s", exc)
+
     # ----- sockets ------------------------------------------------------------------------------
 
     def _bind_socket(self, b: Backend) -> socket.socket:
@@ -472,7 +579,8 @@ class Supervisor:
 
     # ----- applying a configuration: start, and reload ------------------------------------------
 
-    def _apply(self, site: Site) -> None:
+    def _apply(self, site: Site, front_sockets: list[socket.socket] | None = None) -> None:
+        """`front_sockets`: new listening sockets for lighttpd (its addresses changed)."""
         self.site = site
         farm = site.farm
         wanted = {b.ident: b for b in site.local_backends}
@@ -505,8 +613,19 @@ class Supervisor:
                     self._spawn(child)
                 else:
                     self._spawn(child, replace=True)
-        changed = write_generated(site, paths.generated_dir(farm), port=self.port, as_root=self.as_root)
+        changed = write_generated(site, paths.generated_dir(farm), port=self.port,
+                                  tls_port=self.tls_port, as_root=self.as_root)
         front = self.lighttpd
+        if front_sockets is not None:
+            # New addresses: a new lighttpd on the new sockets; the old one drains on its own.
+            old, self.front_sockets = self.front_sockets, front_sockets
+            if front is not None and front.alive():
+                self.owners.pop(front.proc.pid, None)
+                self.retiring.append(front.proc)
+                _signal(front.proc, front.stop_signal)
+            for sock in old:
+                sock.close()
+            front = None
         if front is None:
             front = self.lighttpd = LighttpdChild("lighttpd", farm.frontend_user if self.as_root else self.me)
             self._spawn(front)
@@ -518,13 +637,21 @@ class Supervisor:
             front.reload()
 
     def reload(self) -> dict:
+        notify("RELOADING=1")
         try:
-            site = prepare_and_check(self.farm_file, port=self.port, steps=self.steps)
+            site = prepare_and_check(self.farm_file, port=self.port, tls_port=self.tls_port,
+                                     steps=self.steps)
+            wanted = listen.addresses(site, port=self.port, tls_port=self.tls_port)
+            sockets = None
+            if not listen.same(self.front_sockets, wanted):
+                sockets = listen.bind(site, port=self.port, tls_port=self.tls_port)
         except ConfigError as exc:
             log.error("reload refused, still running the old configuration: %s", exc)
+            notify("READY=1", f"STATUS=reload refused: {exc}")
             return {"ok": False, "error": str(exc)}
         self.generation += 1
-        self._apply(site)
+        self._tell_ready = True
+        self._apply(site, sockets)
         log.info("reload %d: configuration applied", self.generation)
         return {"ok": True, "generation": self.generation}
 
@@ -534,7 +661,8 @@ class Supervisor:
         return {
             "supervisor": {"pid": os.getpid(), "uptime": round(time.time() - self.started, 1),
                            "root": self.as_root, "listen": self.site.farm.listen,
-                           "port": self.port or self.site.farm.port, "generation": self.generation},
+                           "port": self.port or self.site.farm.port, "generation": self.generation,
+                           "urls": self.urls(), "ready": self.ready()},
             "lighttpd": self.lighttpd.status() if self.lighttpd else None,
             "backends": {name: child.status() for name, child in self.backends.items()},
         }
@@ -566,17 +694,24 @@ class Supervisor:
                 log.warning("control connection failed: %s", exc)
 
 
-def prepare_and_check(farm_file: Path, *, port: int | None, steps=()) -> Site:
+def prepare_and_check(farm_file: Path, *, port: int | None, tls_port: int | None = None,
+                      steps=(), checked: bool = False) -> Site:
     """Everything that must hold before anything starts (or a reload applies); raises
     ConfigError naming the problem. `steps`: what the layers above the farm prepare on top,
     each step(site) -> messages (e.g. the data layer's schema upgrades: a new release's schema
-    before anything starts); the farm does not know what they are."""
+    before anything starts); the farm does not know what they are. `checked`: `websitectl
+    start` has just checked and prepared this very configuration before it detached the
+    supervisor (the slow part: every backend's import, the steps)."""
     site = load_site(farm_file)
     as_root = running_as_root()
-    for warning in check_site(site, as_root=as_root, python=sys.executable, port=port):
-        log.warning("%s", warning)
+    for line in certificates.ensure(site):
+        log.info("%s", line)
+    if not checked:
+        for warning in check_site(site, as_root=as_root, python=sys.executable, port=port,
+                                  tls_port=tls_port):
+            log.warning("%s", warning)
     prepare_directories(site, as_root)
-    for step in steps:
+    for step in () if checked else steps:
         for line in step(site) or ():
             log.info("%s", line)
     return site

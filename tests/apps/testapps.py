@@ -8,7 +8,8 @@ def whoami(environ, start_response):
     body = json.dumps({"ident": os.environ.get("PYCOPIA_WWW_BACKEND"), "uid": os.getuid(),
                        "gid": os.getgid(), "pid": os.getpid(), "ppid": os.getppid(),
                        "script_name": environ.get("SCRIPT_NAME"), "path_info": environ.get("PATH_INFO"),
-                       "greeting": os.environ.get("GREETING", "")}).encode()
+                       "greeting": os.environ.get("GREETING", ""),
+                       "scheme": environ.get("wsgi.url_scheme")}).encode()
     start_response("200 OK", [("Content-Type", "application/json")])
     return [body]
 

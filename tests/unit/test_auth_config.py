@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from pycopia_www.config import ConfigError, load_site
-from pycopia_www.farm import lighttpd
+from pycopia_www.farm import certificates, lighttpd
 from pycopia_www.farm.checks import check_lighttpd_config, lighttpd_binary, write_generated
 
 REPO = Path(__file__).resolve().parents[2]
@@ -47,7 +47,9 @@ def write(tmp_path, text):
     (tmp_path / "etc" / "backends.d").mkdir(parents=True, exist_ok=True)
     (tmp_path / "etc" / "farm.toml").write_text("")
     (tmp_path / "etc" / "backends.d" / "site.toml").write_text(textwrap.dedent(text))
-    return load_site(tmp_path / "etc" / "farm.toml")
+    site = load_site(tmp_path / "etc" / "farm.toml")
+    certificates.ensure(site)           # what setup does: lighttpd -tt reads them
+    return site
 
 
 def test_good_config(tmp_path):

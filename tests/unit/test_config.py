@@ -117,6 +117,54 @@ def test_default_host_is_last(tmp_path):
     assert [v.name for v in site.vhosts] == ["b", "a"]
 
 
+def test_https_and_log_defaults(tmp_path):
+    site = load_site(make(tmp_path))
+    farm = site.farm
+    assert (farm.tls_port, farm.redirect_to_https, farm.logs.max_size, farm.logs.keep) == \
+        (8443, False, 4 << 20, 2)
+    assert site.vhosts[0].tls is None and not site.redirects_to_https(site.vhosts[0])
+
+
+def test_redirect_per_farm_and_per_host(tmp_path):
+    site = load_site(make(tmp_path, "redirect_to_https = true\n",
+                          a=GOOD_HOST, b='hosts = ["b.example"]\nredirect_to_https = false\n'
+                          + GOOD_HOST.replace('hosts = ["a.example"]\n    default = true\n', "")))
+    by_name = {v.name: v for v in site.vhosts}
+    assert site.redirects_to_https(by_name["a"]) and not site.redirects_to_https(by_name["b"])
+    off = load_site(make(tmp_path / "off", "redirect_to_https = true\ntls_port = 0\n"))
+    assert not off.redirects_to_https(off.vhosts[0])      # no HTTPS: nothing to redirect to
+
+
+@pytest.mark.parametrize("farm,key,problem", [
+    ("tls_port = 70000\n", "tls_port", "not a TCP port"),
+    ("port = 9000\ntls_port = 9000\n", "tls_port", "must differ from port"),
+    ("redirect_to_https = 1\n", "redirect_to_https", "true or false"),
+    ("[logs]\nmax_size = 100\n", "logs.max_size", "at least 4096"),
+    ("[logs]\nkeep = 0\n", "logs.keep", "1-99"),
+    ("[logs]\nsize = 100\n", "logs.size", "unknown key"),
+])
+def test_https_and_log_errors(tmp_path, farm, key, problem):
+    e = error(tmp_path, farm=farm)
+    assert e.key == key and problem in e.problem
+
+
+def test_tls_files_relative_to_the_site_root(tmp_path):
+    site = load_site(make(tmp_path, a='tls = { cert = "certs/a.pem", key = "/k/a.key" }\n' + GOOD_HOST))
+    tls = site.vhosts[0].tls
+    assert (tls.cert, tls.key) == (tmp_path / "certs" / "a.pem", Path("/k/a.key"))
+
+
+def test_root_puts_the_site_apart_from_its_configuration(tmp_path):
+    (tmp_path / "site" / "media").mkdir(parents=True)
+    farm_file = make(tmp_path / "conf", f'root = "{tmp_path / "site"}"\n',
+                     a='static = { "/media/" = "media" }\n' + GOOD_HOST)
+    site = load_site(farm_file)
+    assert site.farm.root == tmp_path / "site"
+    assert site.farm.pythonpath == (tmp_path / "site",)
+    assert site.vhosts[0].static["/media/"] == tmp_path / "site" / "media"
+    assert site.farm.run_dir == tmp_path / "site" / "var" / "run"
+
+
 ROOT_HOST = GOOD_HOST.replace('user = "nobody"', 'user = "root"')
 
 

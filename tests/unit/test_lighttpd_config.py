@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from pycopia_www.config import load_site
-from pycopia_www.farm import lighttpd
+from pycopia_www.farm import certificates, lighttpd
 from pycopia_www.farm.checks import check_lighttpd_config
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,6 +51,15 @@ DEFAULT = """\
     """
 
 
+def make_site(tmp_path, farm: str = "", a_extra: str = ""):
+    (tmp_path / "etc" / "backends.d").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "media").mkdir(exist_ok=True)
+    (tmp_path / "etc" / "farm.toml").write_text(farm)
+    (tmp_path / "etc" / "backends.d" / "a.toml").write_text(a_extra + textwrap.dedent(HOST))
+    (tmp_path / "etc" / "backends.d" / "z.toml").write_text(textwrap.dedent(DEFAULT))
+    return load_site(tmp_path / "etc" / "farm.toml")
+
+
 @pytest.fixture
 def site(tmp_path):
     (tmp_path / "etc" / "backends.d").mkdir(parents=True)
@@ -88,13 +97,68 @@ def test_quote_refuses_what_lighttpd_would_misread():
         lighttpd.quote("ends with\\")
 
 
-def test_farm_conf_drops_to_front_end_user_only_as_root(site):
-    assert 'server.username = "www-data"' in lighttpd.farm_conf(site, as_root=True)
-    assert "server.username" not in lighttpd.farm_conf(site, as_root=False)
-    assert "server.port = 9999" in lighttpd.farm_conf(site, port=9999, as_root=False)
+def test_lighttpd_gets_its_sockets_and_never_drops_privileges_itself(site):
+    text = lighttpd.farm_conf(site)
+    assert "server.username" not in text and "server.errorlog" not in text   # stderr
+    assert 'server.systemd-socket-activation = "enable"' in text
+    assert 'accesslog.filename = "/dev/fd/5"' in text      # after the HTTP and HTTPS sockets
+    assert "server.port = 9999" in lighttpd.farm_conf(site, port=9999)
+
+
+def test_ipv6_listen_address(tmp_path):
+    site = make_site(tmp_path, 'listen = "::1"\n')
+    text = lighttpd.farm_conf(site)
+    assert 'server.bind = "[::1]"' in text and '$SERVER["socket"] == "[::1]:8443"' in text
 
 
 def test_generated_config_passes_lighttpd_tt(site):
+    certificates.ensure(site)
+    check_lighttpd_config(site, port=None, as_root=os.geteuid() == 0)
+
+
+def test_https_socket_with_the_default_hosts_certificate(site):
+    text = lighttpd.farm_conf(site)
+    assert '$SERVER["socket"] == "127.0.0.1:8443" {' in text and 'ssl.engine = "enable"' in text
+    assert 'ssl.pemfile = var.generated + "/tls/z.crt"' in text      # z: the default host
+    assert '"127.0.0.1:9443"' in lighttpd.farm_conf(site, tls_port=9443)
+
+
+def test_every_host_names_its_certificate_for_sni(site):
+    text = lighttpd.sites_conf(site)
+    a, z = text.index("# virtual host a"), text.index("# virtual host z")
+    assert a < text.index('ssl.pemfile = var.generated + "/tls/a.crt"') < z
+    assert z < text.index('ssl.privkey = var.generated + "/tls/z.key"')
+
+
+def test_no_https_at_all_with_tls_port_0(tmp_path):
+    site = make_site(tmp_path, "tls_port = 0\nredirect_to_https = true\n")
+    assert "ssl." not in lighttpd.farm_conf(site) + lighttpd.sites_conf(site)
+    assert "url.redirect" not in lighttpd.sites_conf(site)
+    assert certificates.ensure(site) == []
+
+
+def test_redirect_to_https_per_farm_and_per_host(tmp_path):
+    site = make_site(tmp_path, "redirect_to_https = true\ntls_port = 443\n",
+                     a_extra="redirect_to_https = false\n")
+    text = lighttpd.sites_conf(site)
+    z = text.index("# virtual host z")
+    redirect = text.index('url.redirect = ( "" => "https://%1${url.path}${qsa}" )')   # 443: no port
+    assert redirect > z and text.count("url.redirect =") == 1     # host a opted out
+    assert "url.redirect-code = 308" in text
+    assert '"https://%1:9443${url.path}${qsa}"' in lighttpd.sites_conf(site, tls_port=9443)
+
+
+def test_strict_transport_security_only_for_trusted_hosts(site):
+    assert "Strict-Transport-Security" not in lighttpd.sites_conf(site)
+    text = lighttpd.sites_conf(site, trusted=frozenset({"a"}))
+    hsts = text.index("Strict-Transport-Security")
+    assert text.index("# virtual host a") < hsts < text.index("# virtual host z")
+    assert text.count("Strict-Transport-Security") == 1
+
+
+def test_redirects_and_hsts_pass_lighttpd_tt(tmp_path):
+    site = make_site(tmp_path, "redirect_to_https = true\n")
+    certificates.ensure(site)
     check_lighttpd_config(site, port=None, as_root=os.geteuid() == 0)
 
 
@@ -104,6 +168,7 @@ def test_lighttpd_tt_failure_is_reported(site, tmp_path):
     from dataclasses import replace
     from pycopia_www.config import ConfigError
     bad = replace(site, farm=replace(site.farm, lighttpd_conf=broken))
+    certificates.ensure(bad)
     with pytest.raises(ConfigError) as info:
         check_lighttpd_config(bad, port=None, as_root=False)
     assert "lighttpd -tt rejects" in str(info.value) and str(broken) in str(info.value)
@@ -135,6 +200,7 @@ def test_an_events_backends_responses_are_streamed(site, tmp_path):
     block = block[:block.index("}")]
     assert "server.stream-response-body = 2" in block and "x-sendfile" not in block
     assert text.count("server.stream-response-body") == 1        # the other backends buffer
-    farm = lighttpd.farm_conf(site, as_root=False)
+    farm = lighttpd.farm_conf(site)
     assert "server.max-fds = 9216" in farm and "server.max-connections = 5120" in farm
+    certificates.ensure(site)
     check_lighttpd_config(site, port=None, as_root=os.geteuid() == 0)

@@ -49,3 +49,13 @@ def test_default_must_be_a_boolean_or_any(tmp_path):
     with pytest.raises(ConfigError) as info:
         make_site(tmp_path, main=MAIN.replace("default = true", 'default = "all"'), docs=DOCS)
     assert info.value.key == "default" and '"any"' in info.value.problem
+
+
+def test_a_single_catch_all_host_passes_lighttpd_tt(tmp_path):
+    import os
+    from pycopia_www.farm import certificates
+    from pycopia_www.farm.checks import check_lighttpd_config
+    site = make_site(tmp_path, main=MAIN.replace("default = true", 'default = "any"'))
+    assert not lighttpd.sites_conf(site).split("\n", 2)[2].startswith("else")
+    certificates.ensure(site)
+    check_lighttpd_config(site, port=None, as_root=os.geteuid() == 0)

@@ -1,0 +1,1 @@
+"""The site's applications: one package per backend."""

@@ -1,0 +1,1 @@
+"""Backend "web": the pages and the proxy."""

@@ -155,7 +155,9 @@ def _vhost_body(site: Site, vhost: VirtualHost) -> list[str]:
         lines.append(f"alias.url = ( {aliases} )")
         statics = "|".join(re.escape(url[1:]) for url in vhost.static)
         # Static paths belong to lighttpd alone: no backend sees them.
-        chain.append((f'$HTTP["url"] =~ {quote(f"^/({statics})")}', ["# served by lighttpd from alias.url"]))
+        chain.append((f'$HTTP["url"] =~ {quote(f"^/({statics})")}', [
+            "# served by lighttpd from alias.url",
+            'setenv.set-response-header = ( "X-Content-Type-Options" => "nosniff" )']))
     for b in vhost.routing_order():
         if b.match is not None:
             chain.append((f'$HTTP["url"] =~ {quote(b.match)}', _fastcgi(site, vhost, b, "/")))

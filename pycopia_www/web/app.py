@@ -18,7 +18,7 @@ import logging
 from ..config import Backend, ConfigError, Site
 from ..config.hosts import served_names
 from ..markup.context import page_context
-from . import csrf
+from . import csrf, secheaders
 from .access import check_route_options
 from .dispatch import Dispatcher
 from .errorpages import ErrorPages
@@ -68,6 +68,7 @@ class App:
     @staticmethod
     def _finish(request: Request, response: Response) -> Response:
         csrf.set_cookie(request, response)
+        secheaders.apply(request, response)
         if request.method == "HEAD":
             response.without_body()
         return response

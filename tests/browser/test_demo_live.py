@@ -45,7 +45,7 @@ def test_settings_saved_through_a_proxy_call(page, base_url, ui_state):
     page.fill("input[name=refresh_seconds]", "42")
     page.fill("textarea[name=motd]", "Back <soon>")
     page.click("input[type=submit]")
-    page.wait_for_function("document.getElementById('settings-result').textContent.startsWith('Saved')")
+    page.wait_for_function("() => document.getElementById('settings-result').textContent.startsWith('Saved')")
     assert still_here() and page.errors == []
     assert [[c["method"] for c in batch] for batch in calls] == [["rpc.discover"], ["save_settings"]]
     assert calls[1][0]["params"] == {"site_name": "  Lab box 7  ", "refresh_seconds": 42, "motd": "Back <soon>"}
@@ -66,7 +66,7 @@ def test_a_rejected_save_is_shown_and_nothing_is_saved(page, base_url, ui_state)
     page.fill("input[name=refresh_seconds]", "0")
     page.click("input[type=submit]")
     result = page.locator("#settings-result")
-    page.wait_for_function("document.getElementById('settings-result').textContent !== ''")
+    page.wait_for_function("() => document.getElementById('settings-result').textContent !== ''")
     assert result.text_content() == "Publish the status every (seconds): Between 1 and 3600."
     assert result.get_attribute("class") == "error"
     assert json.loads((ui_state / "settings.json").read_text()) == before
@@ -82,7 +82,7 @@ def test_the_failing_call_is_shown(page, base_url, accept, media_type):
     response = page.goto(f"{base_url}/")
     assert response.headers["content-type"].startswith(media_type)
     page.click("#fail-button")          # waits for the script to enable it
-    page.wait_for_function("document.getElementById('fail-result').textContent !== ''")
+    page.wait_for_function("() => document.getElementById('fail-result').textContent !== ''")
     assert page.locator("#fail-result").text_content() == \
         "Rejected with ValueError: This call fails on purpose. (code -32000)"
     assert page.errors == []

@@ -129,5 +129,5 @@ def test_a_protected_topic_needs_a_login_and_a_logout_ends_its_stream(page, blan
     other.goto(f"{base_url}/sys/")
     other.click("#logout [type=submit]")
     other.wait_for_url(f"{base_url}/auth/login")
-    page.wait_for_function("window.states.at(-1) === 'closed'", timeout=15_000)
+    page.wait_for_function("() => window.states.at(-1) === 'closed'", timeout=15_000)
     assert page.errors == []

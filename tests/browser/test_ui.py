@@ -113,7 +113,7 @@ def test_applied_settings_are_reverted_unless_confirmed(page, base_url, ui_state
     page.goto(f"{base_url}/settings")
     page.fill("input[name=site_name]", "Before")
     page.click("input[type=submit]")                            # saved for good (proxy)
-    page.wait_for_function("document.getElementById('settings-result').textContent.startsWith('Saved')")
+    page.wait_for_function("() => document.getElementById('settings-result').textContent.startsWith('Saved')")
     # applied on probation (a proxy call with a short rollback), then nobody confirms
     page.goto(f"{base_url}/browser-test/blank.html")
     pending = page.evaluate("""async () => {

@@ -211,3 +211,30 @@ def test_l3_the_first_admins_password_comes_from_a_file_never_a_command_line(scr
     make = subprocess.run(["make", "-n", "run", "ADMIN_PASSWORD=on-the-command-line"],
                           cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True)
     assert make.returncode != 0 and "ADMIN_PASSWORD_FILE" in make.stderr
+
+
+def test_l2_every_page_carries_the_browser_hardening_and_private_pages_are_not_stored(scratch):
+    from farmkit import Browser
+    from test_auth import MAIN, user
+    f = Farm({"main": MAIN.replace("default = true\n",
+                                   'default = true\n    static = { "/media/" = "static" }\n', 1)})
+    try:
+        f.start()
+        user(f, "add", "ann", "--roles", "admin", password="ann-pw-1")
+        b = Browser(f)
+        status, headers, _ = b.get("/auth/login")                  # a public page
+        assert status == 200
+        policy = headers["Content-Security-Policy"]
+        assert "frame-ancestors 'self'" in policy and "script-src 'self'" in policy
+        assert "unsafe-inline" not in policy
+        assert headers["X-Content-Type-Options"] == "nosniff"
+        assert headers["Referrer-Policy"] == "same-origin" and headers["X-Frame-Options"] == "SAMEORIGIN"
+        assert "no-store" not in headers.get("Cache-Control", "")
+        assert b.login()[0] == 303
+        status, headers, _ = b.get("/g/")                          # a logged-in user's page
+        assert status == 200 and headers["Cache-Control"] == "no-store"
+        assert "frame-ancestors 'self'" in headers["Content-Security-Policy"]
+        status, headers, _ = b.get("/media/hello.txt")             # a file lighttpd serves
+        assert status == 200 and headers["X-Content-Type-Options"] == "nosniff"
+    finally:
+        f.cleanup()

@@ -24,7 +24,6 @@ from wsgiref.validate import validator
 from .config import Site, load_site
 from .config.hosts import served_names
 from .web import csrf
-from .web.app import build_app
 from .web.headers import Headers
 from .web.identity import User
 from .web.urlmap import UrlMap
@@ -71,8 +70,9 @@ def _loaded(site: Site | str | Path) -> Site:
 
 
 def _built(site: Site, backend, **kw):
-    """build_app, after doing what `websitectl setup` does for a backend with a database: bring
-    its schema to the newest revision (a relative SQLite file is in the working directory)."""
+    """The backend's app as the farm composes it (pycopia_www.compose), after doing what
+    `websitectl setup` does for a backend with a database: bring its schema to the newest
+    revision (a relative SQLite file is in the working directory)."""
     if backend.database is not None:
         from .data.migrate import Schema
         schema = Schema(backend.database)
@@ -80,7 +80,8 @@ def _built(site: Site, backend, **kw):
             schema.upgrade()
         finally:
             schema.close()
-    return build_app(site, backend, **kw)
+    from .compose import framework_app
+    return framework_app(site, backend, **kw)
 
 
 class Client:
@@ -90,7 +91,7 @@ class Client:
                  port: int | None = None, remote_addr: str = "127.0.0.1", sendfile: bool = True,
                  validate: bool = True, csrf: bool = True, user: "str | User | None" = None,
                  roles=()):
-        """`app`: a backend's application (build_app). For a whole virtual host use for_site.
+        """`app`: a backend's application (build_app, or pycopia_www.compose.framework_app). For a whole virtual host use for_site.
         user=/roles=: log in at once (see login)."""
         self._route = route or _single_backend_route(app)
         self.host = host or _default_host(app)

@@ -169,13 +169,14 @@ def run_module_as(b: Backend, python: str, module: str, args, *, cwd, env=None,
                                    user=user), timeout)
 
 
-# The web layer's loader, run as a backend's user (the farm knows it only by name).
-LOADER = "pycopia_www.web.loader"
+# The composition root's loader (pycopia_www/compose.py), run as a backend's user (the farm
+# knows it only by name).
+LOADER = "pycopia_www.compose"
 
 
 def start_loader_as(site: Site, b: Backend, python: str, args, *,
                     user: str | None = None) -> subprocess.Popen:
-    """`python -m pycopia_www.web.loader args...` as `b`'s user, given the site's snapshot: so
+    """`python -m pycopia_www.compose args...` as `b`'s user, given the site's snapshot: so
     that application code is imported by a backend's user with that backend's groups, never by
     root. `loader_answer` reads what it says."""
     request = json.dumps({"snapshot": site.snapshot.to_json(), "backend": b.ident})
@@ -199,7 +200,7 @@ def run_loader_as(site: Site, b: Backend, python: str, args, *, user: str | None
 
 
 def check_backend_apps(site: Site, backends, python: str) -> list[ConfigError]:
-    """Load each backend's application as its user (web/loader.py), all side by side. Raises
+    """Load each backend's application as its user (pycopia_www/compose.py), all side by side. Raises
     the first error (in the order given); returns warnings (named routes that can never be
     reversed)."""
     started = [(b, start_loader_as(site, b, python, ["check", b.ident])) for b in backends]

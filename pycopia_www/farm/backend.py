@@ -27,9 +27,10 @@ from . import paths
 from ..privileges import Credentials, PrivilegeError, backend_short_name, drop_to, set_process_name
 
 EXIT_CONFIG = 78        # EX_CONFIG: the backend cannot run as configured
-# The function that makes a backend's WSGI callable from (site, backend): the web layer's loader.
+# The function that makes a backend's WSGI callable from (site, backend): the composition root's
+# loader (pycopia_www/compose.py).
 # The farm names it and never imports it before the privilege drop.
-ENTRY = "pycopia_www.web.loader:load"
+ENTRY = "pycopia_www.compose:load"
 
 log = logging.getLogger("pycopia_www.backend")
 

@@ -142,10 +142,13 @@ def _closing(result, request):
     return _ClosingBody(result, request)
 
 
-def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) -> App:
+def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None, hooks=(),
+              error_page=None) -> App:
     """The WSGI application for `backend`. Raises ConfigError when its route module or its
     middleware, error_pages or limits are wrong. Logs (does not refuse) named routes of this
-    backend that can never be reversed."""
+    backend that can never be reversed. `hooks`: outermost hooks the layers above add (the
+    database session); `error_page`: page(request, error) for statuses the route module has no
+    page of (pycopia_www.compose gives the shipped layout's)."""
     url_map = url_map or UrlMap.from_site(site)
     module = url_map.module(backend)
     if module is None:
@@ -153,7 +156,7 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
     urls = url_map.for_backend(backend)
     namespace = module.namespace
     limits = _limits(module)
-    errors = ErrorPages(_error_pages(module), debug=backend.debug)
+    errors = ErrorPages(_error_pages(module), debug=backend.debug, default=error_page)
     placed = urls.placed.get(backend.ident, [])
     for p in placed:
         route_limits = {k: v for k, v in p.route.options.items() if k in LIMIT_NAMES}
@@ -165,11 +168,10 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
         if problem.file == module.file:
             log.warning("%s", problem)
     # The backend's configured middleware (etc/backends.d) comes before the route module's own.
-    hooks, wrappers = split(_middleware(backend.file, f"{backend.key}.middleware", backend.middleware)
-                            + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
-    if backend.database is not None:        # request.db, outermost (docs/data.md)
-        from ..data.session import database_hook
-        hooks.insert(0, database_hook(backend))
+    configured, wrappers = split(
+        _middleware(backend.file, f"{backend.key}.middleware", backend.middleware)
+        + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
+    hooks = [*hooks, *configured]
     vhost = urls.vhost
     hosts = None if vhost.any_host else frozenset(served_names(site, vhost))
     return App(Dispatcher(placed, backend), hooks, wrappers, errors, backend, urls, limits, hosts)

@@ -28,13 +28,16 @@ def default_page(error: HTTPError, details: str | None = None) -> Response:
 
 
 class ErrorPages:
-    def __init__(self, pages: dict | None = None, *, debug: bool = False, logger=None):
+    def __init__(self, pages: dict | None = None, *, debug: bool = False, logger=None,
+                 default=None):
         self.pages = dict(pages or {})       # status -> callable or dotted path
         self.debug = debug
         self.log = logger or log
+        self.default = default              # page(request, error) for the statuses not in pages
 
     def render(self, request, error: HTTPError, details: str | None = None) -> Response:
-        page = self.pages.get(error.status)
+        # With a traceback to show (debug mode), the plain page: it must work when nothing does.
+        page = self.pages.get(error.status, self.default if details is None else None)
         response = None
         if page is not None and request is not None:
             try:

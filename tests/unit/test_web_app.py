@@ -8,7 +8,7 @@ import pytest
 from pycopia_www import markup
 from pycopia_www.testing import Client
 from pycopia_www.web.app import build_app
-from pycopia_www.web.loader import load
+from pycopia_www.compose import load
 from pycopia_www.web.urlmap import UrlMap
 from webapps import DOCS, MAIN, make_site, track_spooled_files
 

@@ -1,11 +1,17 @@
-"""One loader for a backend's application, used by the backend process and by the app check.
+"""A backend's application put together from the layers: the composition root above web, data
+and ui, used by the backend process, the app check and the test client, so each layer imports
+only those below it.
 
 A backend's `app` is
-  pkg.module          a route module (`routes = [...]`): the framework's App is built from it
+  pkg.module          a route module (`routes = [...]`): the framework's App is built from it,
+                      with request.db for a backend with a database (pycopia_www.data) and
+                      error pages in the shipped layout (pycopia_www.ui)
   pkg.module          without `routes`: its WSGI callable `application`
   pkg.module:attr     any WSGI callable
+A backend with `auth` serves only the path its authorizer decided on (web/routed_path.py).
 
     load(site, backend) -> the WSGI callable the backend serves
+    framework_app(site, backend) -> the App of a route module, composed
     check(site, backend) -> (errors, warnings) for `websitectl check`
 
 The farm names this module by a dotted path only (farm/backend.py, farm/accounts.py): the farm
@@ -13,9 +19,9 @@ knows "a WSGI callable made by a function named by a dotted path", never the web
 
 Run as a backend's user by websitectl (so that root never imports application code):
 
-    python -m pycopia_www.web.loader check IDENT     < snapshot.json
-    python -m pycopia_www.web.loader urls           < snapshot.json
-    python -m pycopia_www.web.loader url TARGET HOST|- K=V...   < snapshot.json
+    python -m pycopia_www.compose check IDENT     < snapshot.json
+    python -m pycopia_www.compose urls           < snapshot.json
+    python -m pycopia_www.compose url TARGET HOST|- K=V...   < snapshot.json
 
 Each prints one JSON object on its last line of output.
 """
@@ -23,13 +29,13 @@ import importlib.util
 import json
 import sys
 
-from ..config import Backend, ConfigError, Site, Snapshot, load_site
-from ..urls import load_routes
-from .app import build_app, check_handlers
-from .handlers import resolve_dotted
-from .reverse import NoReverseMatch
-from .routed_path import require_authorized_path
-from .urlmap import UrlMap
+from .config import Backend, ConfigError, Site, Snapshot, load_site
+from .urls import load_routes
+from .web.app import build_app, check_handlers
+from .web.handlers import resolve_dotted
+from .web.reverse import NoReverseMatch
+from .web.routed_path import require_authorized_path
+from .web.urlmap import UrlMap
 
 
 def wsgi_callable(target: str):
@@ -46,6 +52,18 @@ def _route_module(backend: Backend):
     return None if ":" in backend.app else load_routes(backend.app)
 
 
+def framework_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None):
+    """The App of a route module, with what the layers above the web layer add: request.db as
+    the outermost hook for a backend with a database (docs/data.md), and error pages in the
+    shipped layout unless the route module names its own (docs/ui.md)."""
+    hooks = []
+    if backend.database is not None:
+        from .data.session import database_hook
+        hooks.append(database_hook(backend))
+    from .ui.layout import error_page
+    return build_app(site, backend, url_map=url_map, hooks=hooks, error_page=error_page)
+
+
 def load(site: Site, backend: Backend):
     """The WSGI callable `backend` serves (its route module imported once); a protected
     backend's serves only the path its authorizer decided on (routed_path)."""
@@ -53,7 +71,7 @@ def load(site: Site, backend: Backend):
     if own is None:
         app = wsgi_callable(backend.app)
     else:
-        app = build_app(site, backend, url_map=UrlMap.from_site(site, loaded={backend.ident: own}))
+        app = framework_app(site, backend, url_map=UrlMap.from_site(site, loaded={backend.ident: own}))
     return app if backend.auth is None else require_authorized_path(app)
 
 

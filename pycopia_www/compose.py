@@ -29,6 +29,7 @@ import importlib.util
 import json
 import sys
 
+from . import authproof
 from .config import Backend, ConfigError, Site, Snapshot, load_site
 from .urls import load_routes
 from .web.app import build_app, check_handlers
@@ -72,7 +73,7 @@ def load(site: Site, backend: Backend):
         app = wsgi_callable(backend.app)
     else:
         app = framework_app(site, backend, url_map=UrlMap.from_site(site, loaded={backend.ident: own}))
-    return app if backend.auth is None else require_authorized_path(app)
+    return app if backend.auth is None else require_authorized_path(app, authproof.installed_key())
 
 
 def check(site: Site, backend: Backend) -> tuple[list[ConfigError], list[ConfigError]]:

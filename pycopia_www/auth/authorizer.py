@@ -20,7 +20,8 @@ import time
 from hashlib import sha256
 from pathlib import Path
 
-from .. import rpcwire
+from .. import authproof, rpcwire
+from .grant import granted
 from ..events import reauthorize
 from ..markup.negotiate import prefers
 from ..web.access import route_roles
@@ -128,7 +129,8 @@ class Authorizer:
 
     def before(self, request):
         environ = request.environ
-        for name in (*VARIABLES, AUTHZ_PATH):   # only this hook says who is logged in here
+        for name in (*VARIABLES, AUTHZ_PATH, authproof.PROOF, authproof.EXPIRES):
+            # only this hook says who is logged in here
             environ.pop(name, None)
         svc = service(request)
         if environ.get("FCGI_ROLE") == "AUTHORIZER":
@@ -161,13 +163,12 @@ def decide(request, service: Service, session: Session | None):
     roles = route_roles(where.backend, where.placed.route if where.placed else None)
     if session is not None:
         if roles is None or roles <= session.roles:
-            return Response("", 200, [(f"Variable-{k}", v) for k, v in
-                                      {**service.variables(session), AUTHZ_PATH: raw}.items()])
+            return granted({**service.variables(session), AUTHZ_PATH: raw})
         if wants_json(request):
             return rpc_refusal(403)
         return Response("Your roles do not allow this page.\n", 403)
     if roles is None:
-        return Response("", 200, [(f"Variable-{AUTHZ_PATH}", raw)])
+        return granted({AUTHZ_PATH: raw})
     if wants_json(request):
         return rpc_refusal(401)
     if request.method in ("GET", "HEAD"):

@@ -12,6 +12,7 @@ import math
 
 from ..events.requests import Refused, needed_roles, subscriptions
 from ..web.response import Response
+from .grant import granted
 
 
 def decide_stream(request, service, backend):
@@ -22,11 +23,11 @@ def decide_stream(request, service, backend):
         return Response(refused.reason + "\n", refused.status)
     needed = needed_roles(backend.events, subs)
     if session is None:
-        return Response("", 200) if not needed else Response("login required\n", 401)
+        return granted({}) if not needed else Response("login required\n", 401)
     if not needed <= session.roles:
         return Response("Your roles do not allow these topics.\n", 403)
     settings = service.settings
     ends = min(session.last_seen + settings.idle_timeout, session.created + settings.max_age)
     # Rounded up: a stream that ended a moment early would reconnect into a session still alive.
     variables = {**service.variables(session), "PWWW_SESSION_ENDS": str(math.ceil(ends))}
-    return Response("", 200, [(f"Variable-{k}", v) for k, v in variables.items()])
+    return granted(variables)

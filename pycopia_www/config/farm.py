@@ -103,7 +103,7 @@ def load_farm(file: Path, text: str | None = None) -> FarmSettings:
         port=f.get("port", int, 8080, check=_port),
         tls_port=f.get("tls_port", int, 8443, check=_tls_port),
         redirect_to_https=f.get("redirect_to_https", bool, False),
-        frontend_user=f.get("frontend_user", str, "www-data"),
+        frontend_user=f.get("frontend_user", str, "pwww-front"),
         frontend_group=f.get("frontend_group", str, None),
         run_dir=path("run_dir", "var/run"),
         log_dir=path("log_dir", "var/log"),

@@ -1,5 +1,6 @@
 """Virtual hosts and their backends: one TOML file per host in etc/backends.d/."""
 import dataclasses
+import ipaddress
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -77,6 +78,9 @@ class Backend:
     timeout: float              # seconds a request may run before it is answered 504
     environment: dict[str, str] = field(default_factory=dict)
     addresses: tuple[str, ...] = ()  # host:port of remote instances; empty: run here
+    # With addresses: where the front end connects from (addresses or networks); the remote
+    # instances close any other connection. Empty: loopback only.
+    allow_from: tuple[str, ...] = ()
     debug: bool = False
     middleware: tuple[str, ...] = ()  # dotted paths, outermost first, around the route module's own
     auth: str | None = None     # "required", "optional" (see docs/auth.md) or None: no authorizer
@@ -203,6 +207,14 @@ def _check_regex(value: str) -> str | None:
         re.compile(value)
     except re.error as exc:
         return f"not a valid regular expression: {exc}"
+    return None
+
+
+def _check_network(value: str) -> str | None:
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return f"{value!r} is not an IP address or network (10.0.0.1, 10.0.0.0/24, fd00::/8)"
     return None
 
 
@@ -349,6 +361,7 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         timeout=f.get("timeout", float, 30.0, check=lambda v: None if v > 0 else "must be > 0"),
         environment=_environment(f),
         addresses=f.strings("addresses", (), check=_check_address),
+        allow_from=f.strings("allow_from", (), check=_check_network),
         debug=f.get("debug", bool, False),
         middleware=f.strings("middleware", (), check=_check_dotted),
         auth=f.get("auth", str, None, check=lambda v: None if v in AUTH_MODES else
@@ -368,6 +381,9 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
                               'per topic (topics = { "name" = ["role", ...] })')
     if backend.publish and backend.remote:
         raise f.error("publish", "a remote backend cannot publish: the publish socket is local")
+    if backend.allow_from and not backend.remote:
+        raise f.error("allow_from", "allow_from is for remote backends (with addresses): a local "
+                                    "backend's socket admits the front end alone")
     if f.has("capabilities") and backend.user != "root":
         raise f.error("capabilities", 'capabilities need user = "root": a backend running as '
                                       'another user holds none')

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from .. import authproof
 from ..config import EventSettings
 from ..config.topics import check_pattern
 from . import sse
@@ -55,9 +56,13 @@ def needed_roles(settings: EventSettings, subs) -> frozenset[str]:
     return frozenset().union(*(settings.roles_to_read(s) or () for s in subs))
 
 
-def parse(params: dict[str, str], settings: EventSettings, *, at_prefix: bool = True) -> StreamRequest:
+def parse(params: dict[str, str], settings: EventSettings, *, at_prefix: bool = True,
+          identity_key: bytes | None = None) -> StreamRequest:
     """`at_prefix`: the backend owns a prefix, and the stream is at the prefix itself (a
-    backend with `match` gets whatever its regex let through)."""
+    backend with `match` gets whatever its regex let through). `identity_key`: the virtual
+    host's (authproof): the authorizer's variables count only with its valid proof."""
+    if identity_key is not None and (problem := authproof.verify(identity_key, params)):
+        raise Refused(403, f"forbidden: {problem}")
     if params.get("REQUEST_METHOD") != "GET":
         raise Refused(405, "event streams are read with GET")
     if at_prefix and params.get("PATH_INFO", "") not in ("", "/"):

@@ -18,6 +18,7 @@ import signal
 import socket
 import time
 
+from .. import authproof
 from ..config import Backend, Site
 from . import requests, sse
 from .fastcgi import Connection
@@ -39,6 +40,10 @@ class EventsServer:
         self.log = log
         self.settings = backend.events
         self.at_prefix = backend.prefix is not None
+        # Who is subscribing is the authorizer's word, signed (authproof; security review H1).
+        self.identity_key = authproof.installed_key()
+        if self.identity_key is None:
+            raise RuntimeError("an events backend needs its virtual host's identity key")
         self.hub = Hub(self.settings)
         vhost = next(v for v in site.vhosts if v.name == backend.host)
         uid_of = (lambda user: pwd.getpwnam(user).pw_uid) if privileged else (lambda user: os.getuid())
@@ -60,7 +65,8 @@ class EventsServer:
 
     def opened(self, conn: Connection, params: dict[str, str]) -> None:
         try:
-            req = requests.parse(params, self.settings, at_prefix=self.at_prefix)
+            req = requests.parse(params, self.settings, at_prefix=self.at_prefix,
+                                 identity_key=self.identity_key)
         except requests.Refused as refused:
             return self._refuse(conn, refused.status, refused.reason)
         self._admit(conn, req)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from ..config import Backend, ConfigError, Site
 from . import paths
+from .identity import ensure_keys
 from .lighttpd import frontend_group
 from ..privileges import Credentials, spawn_as
 
@@ -32,28 +33,48 @@ def _group_exists(name: str) -> bool:
         return False
 
 
+FRONTEND_USER = "pwww-front"        # the dedicated front-end user setup makes (config default)
+SHARED_USERS = ("www-data", "nobody")   # users other programs run as too (security review H1)
+
+
+def _system_account(user: str, group: str | None, made: list[str]) -> None:
+    if group and not _group_exists(group):
+        subprocess.run(["groupadd", "--system", group], check=True)
+        made.append(f"group {group}")
+    if not user_exists(user):
+        nologin = shutil.which("nologin") or "/usr/sbin/nologin"
+        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
+                        "--home-dir", "/nonexistent", "--shell", nologin, user], check=True)
+        made.append(f"user {user}")
+
+
 def create_accounts(site: Site, backends=None) -> list[str]:
-    """Create the missing users and groups of `backends` (default: the local ones) as system
-    accounts; returns what was made."""
-    made = []
+    """Create the missing users and groups of `backends` (default: the local ones, and the
+    front-end user of the farm) as system accounts; returns what was made."""
+    made: list[str] = []
+    if backends is None:
+        _system_account(site.farm.frontend_user, site.farm.frontend_group, made)
     for b in site.local_backends if backends is None else backends:
-        if b.group and not _group_exists(b.group):
-            subprocess.run(["groupadd", "--system", b.group], check=True)
-            made.append(f"group {b.group}")
-        if not user_exists(b.user):
-            nologin = shutil.which("nologin") or "/usr/sbin/nologin"
-            subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
-                            "--home-dir", "/nonexistent", "--shell", nologin, b.user], check=True)
-            made.append(f"user {b.user}")
+        _system_account(b.user, b.group, made)
     return made
 
 
 def check_accounts(site: Site) -> None:
+    """Every account exists, and no backend shares the front end's identity: the front-end
+    user's group may connect to every backend socket, so a backend running as that user or in
+    that group could talk to every other backend (the root one included) as lighttpd does."""
     farm = site.farm
     if not user_exists(farm.frontend_user):
-        raise ConfigError(farm.file, "frontend_user", f"user {farm.frontend_user!r} does not exist")
+        raise ConfigError(farm.file, "frontend_user", f"user {farm.frontend_user!r} does not exist "
+                                                      "(`websitectl setup` creates it)")
     if farm.frontend_group and not _group_exists(farm.frontend_group):
         raise ConfigError(farm.file, "frontend_group", f"group {farm.frontend_group!r} does not exist")
+    if farm.frontend_user in SHARED_USERS:
+        log.warning("%s: frontend_user = %r is shared with other programs on this machine, which "
+                    "could then reach every backend socket: use a user of its own (the default, "
+                    "%r)", farm.file, farm.frontend_user, FRONTEND_USER)
+    front_uid = pwd.getpwnam(farm.frontend_user).pw_uid
+    front_gid = grp.getgrnam(frontend_group(site)).gr_gid
     for b in site.local_backends:
         if not user_exists(b.user):
             raise ConfigError(b.file, f"{b.key}.user",
@@ -61,6 +82,15 @@ def check_accounts(site: Site) -> None:
         if b.group and not _group_exists(b.group):
             raise ConfigError(b.file, f"{b.key}.group",
                               f"group {b.group!r} does not exist (`websitectl setup` creates it)")
+        creds = Credentials.lookup(b.user, b.group)
+        if creds.uid == front_uid:
+            raise ConfigError(b.file, f"{b.key}.user", f"{b.user!r} is the front-end user: a "
+                              "backend must not run as the user lighttpd runs as")
+        if front_gid in creds.groups:
+            key = f"{b.key}.group" if creds.gid == front_gid and b.group else f"{b.key}.user"
+            raise ConfigError(b.file, key, f"{b.user!r} runs in the front-end group "
+                              f"{frontend_group(site)!r}, whose members may connect to every "
+                              "backend's socket")
 
 
 def _ids(user: str, group: str | None = None) -> tuple[int, int]:
@@ -103,12 +133,14 @@ def prepare_directories(site: Site, as_root: bool) -> None:
         # its own where it could point root's writes elsewhere.
         ("log_dir", farm.log_dir, root, 0o750),
         ("state_dir", farm.state_dir, root, 0o755),
+        ("state_dir", paths.identity_dir(farm), root, 0o700),
     ]
     if any(v.events_backend is not None for v in site.vhosts):
         # The events backends' publish sockets: the supervisor's, reachable by every local user.
         plan.append(("run_dir", paths.publish_dir(farm), root, 0o755))
     for key, path, owner, mode in plan:
         _prepare(farm.file, key, path, owner, mode)
+    ensure_keys(site)
     for b in site.local_backends:
         prepare_state_dir(site, b, as_root)
     _check_socket_path_length(site)

@@ -13,6 +13,7 @@ snapshot: the site's configuration as the supervisor validated it. The backend b
 from that snapshot, never from the files as they are now.
 """
 import importlib
+import ipaddress
 import json
 import logging
 import os
@@ -22,8 +23,10 @@ import sys
 
 import prctl
 
+from .. import authproof
 from ..config import Backend, Site, Snapshot, load_site
 from . import paths
+from .identity import read_key
 from ..privileges import Credentials, PrivilegeError, backend_short_name, drop_to, set_process_name
 
 EXIT_CONFIG = 78        # EX_CONFIG: the backend cannot run as configured
@@ -44,7 +47,10 @@ def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: in
             "max_requests": b.max_requests, "timeout": b.timeout, "debug": b.debug,
             "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd, "drop": drop,
             "publish_fd": publish_fd, "entry": ENTRY, "snapshot": site.snapshot.to_json(),
-            "capabilities": list(b.capabilities)}
+            "capabilities": list(b.capabilities),
+            # The virtual host's identity key, for the backends that sign or check the
+            # authorizer's word (farm/identity.py); the spec is this process's alone.
+            "identity_key": read_key(site, b)}
     spec_fd = os.memfd_create("pwww-spec", 0)
     os.write(spec_fd, json.dumps(spec).encode())
     os.lseek(spec_fd, 0, os.SEEK_SET)
@@ -55,6 +61,17 @@ def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: in
            "PYCOPIA_WWW_BACKEND": b.ident,
            "PWWW_EVENTS_SOCKET": str(paths.publish_socket(site.farm, b.host))}
     return [python, "-I", "-m", "pycopia_www.farm.backend", str(spec_fd)], env, spec_fd
+
+
+LOOPBACK = ("127.0.0.0/8", "::1/128")
+
+
+def _peers(backend: Backend, listener: socket.socket) -> tuple:
+    """Who may connect to a remote backend's TCP socket: `allow_from`, loopback by default
+    (security review M5); a unix socket's own permissions decide for a local one."""
+    if listener.family not in (socket.AF_INET, socket.AF_INET6):
+        return ()
+    return tuple(ipaddress.ip_network(n, strict=False) for n in backend.allow_from or LOOPBACK)
 
 
 def _read_spec(fd: int) -> dict:
@@ -91,6 +108,8 @@ def main(argv: list[str]) -> int:
         backend = site.backend(ident)
         os.environ["HOME"] = spec["state_dir"]
         os.environ.update(backend.environment)
+        if spec.get("identity_key"):
+            authproof.install(bytes.fromhex(spec["identity_key"]))
         sys.path[:0] = site.import_paths(backend)       # the site's own packages (handlers, ...)
         if backend.kind == "events":        # its `app` is the events server: no web layer here
             app = _entry(backend.app)
@@ -114,7 +133,7 @@ def main(argv: list[str]) -> int:
     from .fcgi import serve
     log.info("serving %s as uid %d with %d worker(s)", backend.app, os.getuid(), spec["workers"])
     serve(listener, app, name=ident, workers=spec["workers"], max_requests=spec["max_requests"],
-          request_timeout=spec["timeout"], log=log)
+          request_timeout=spec["timeout"], log=log, peers=_peers(backend, listener))
     return 0
 
 

@@ -49,6 +49,11 @@ def certificate_dir(farm: FarmSettings) -> Path:
     return farm.state_dir / "tls"
 
 
+def identity_dir(farm: FarmSettings) -> Path:
+    # The virtual hosts' identity keys (farm/identity.py): root's alone.
+    return farm.state_dir / "identity"
+
+
 def control_socket(farm: FarmSettings) -> Path:
     return farm.run_dir / "websitectl.sock"
 

@@ -8,7 +8,12 @@ than copy that normalisation, and follow it through every lighttpd release, the 
 accepts only paths that are already canonical, for which lighttpd's normalisation changes
 nothing but the percent-decoding, and refuses the rest (400). A browser never sends anything else.
 """
+import logging
 import re
+
+from .. import authproof
+
+log = logging.getLogger("pycopia_www.web")
 
 AUTHZ_PATH = "PWWW_AUTHZ_PATH"     # the variable the authorizer passes: the raw canonical path
 
@@ -46,12 +51,22 @@ def _served_path(environ) -> bytes:
     return (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
 
 
-def require_authorized_path(app):
+def require_authorized_path(app, key: bytes | None):
     """Wrap the WSGI application of a protected backend (auth = "required" or "optional"): a
-    request is served only if the authorizer passed the path it decided on and that is the path
-    this backend is given. Anything else (a path the two disagreed on, a request that never went
-    through the authorizer) is a 403. Raw WSGI applications get the same guard as the framework's."""
+    request is served only if the authorizer's variables carry its proof under this virtual
+    host's identity `key` (authproof: a forged REMOTE_USER on a direct connection is refused,
+    security review H1), and the path it decided on is the path this backend is given (M1).
+    Anything else is a 403. Raw WSGI applications get the same guard as the framework's."""
+    if key is None:
+        raise RuntimeError("a protected backend needs its virtual host's identity key "
+                           "(the supervisor passes it; see docs/security.md)")
+
     def guarded(environ, start_response):
+        if (problem := authproof.verify(key, environ)) is not None:
+            log.warning("refused %s %r: %s", environ.get("REQUEST_METHOD"),
+                        environ.get("REQUEST_URI"), problem)
+            start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"forbidden: not authorized by this site's authorizer\n"]
         authorized = environ.get(AUTHZ_PATH)
         if authorized is None or _unescape(authorized.encode("latin-1")) != _served_path(environ):
             start_response("403 Forbidden", [("Content-Type", "text/plain; charset=utf-8")])

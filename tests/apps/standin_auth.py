@@ -1,6 +1,8 @@
 """A stand-in for the auth backend, as a FastCGI authorizer: it lets a request through as the user
 named in its X-Test-User header. Only for tests of what protected backends do with REMOTE_USER;
-the real one checks a session cookie (docs/auth.md)."""
+the real one checks a session cookie (docs/auth.md). It signs what it says, as the real one does,
+with the virtual host's identity key the farm gave it (pycopia_www/authproof.py)."""
+from pycopia_www import authproof
 
 
 def application(environ, start_response):
@@ -11,6 +13,8 @@ def application(environ, start_response):
     # lighttpd turns Variable-NAME answer headers into the responder's environment; the path
     # judged is passed as the real authorizer passes it (pycopia_www.web.routed_path).
     path = environ.get("REQUEST_URI", "/").split("?", 1)[0]
-    start_response("200 OK", [("Variable-REMOTE_USER", user), ("Variable-PWWW_AUTHZ_PATH", path),
+    variables = authproof.sign(authproof.installed_key(),
+                               {"REMOTE_USER": user, "PWWW_AUTHZ_PATH": path})
+    start_response("200 OK", [*((f"Variable-{k}", v) for k, v in variables.items()),
                               ("Content-Length", "0")])
     return []

@@ -8,6 +8,8 @@ import socket
 
 import pytest
 
+from pycopia_www import authproof
+
 import fcgi_client
 from farmkit import Farm
 from farmkit import Browser
@@ -142,12 +144,15 @@ def test_m1_the_authorized_path_reaches_the_backend_and_matches(farm):
                                                 ("/admin/x", 200)])
 def test_m1_a_protected_backend_serves_only_the_path_the_authorizer_decided_on(farm, authorized,
                                                                                status):
-    """Straight to the admin backend's socket (as root), as if lighttpd and the authorizer had
+    """Straight to the admin backend's socket (as root, with the virtual host's identity key, so
+    that the variables carry the authorizer's proof), as if lighttpd and the authorizer had
     disagreed: the loader's guard compares PWWW_AUTHZ_PATH with the path it is given."""
     sock = farm.root / "var" / "run" / "sockets" / "paths.admin.sock"
-    extra = {"REMOTE_USER": "ann", "PWWW_ROLES": "admin", "SCRIPT_NAME": "/admin"}
+    variables = {"REMOTE_USER": "ann", "PWWW_ROLES": "admin"}
     if authorized is not None:
-        extra["PWWW_AUTHZ_PATH"] = authorized
+        variables["PWWW_AUTHZ_PATH"] = authorized
+    key = (farm.root / "var" / "state" / "identity" / "paths.key").read_bytes()
+    extra = {**authproof.sign(key, variables), "SCRIPT_NAME": "/admin"}
     before = len(served(farm, "admin"))
     reply = fcgi_client.get(sock, "/x", **extra)
     assert reply.status == status, reply

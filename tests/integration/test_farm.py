@@ -10,6 +10,7 @@ import sys
 import pytest
 
 from farmkit import Farm, proc_ids, test_user
+from pycopia_www.farm.accounts import FRONTEND_USER   # the default front-end user (H1)
 
 APPLIANCE = """\
     hosts = ["appliance.test", "localhost"]
@@ -153,8 +154,8 @@ def test_processes_run_as_their_user(farm, ident, user, workers, path, host):
 
 def test_lighttpd_runs_as_front_end_user(farm):
     s = farm.status()["lighttpd"]
-    assert s["user"] == "www-data"
-    assert proc_ids(s["pid"])["uid"][0] == pwd.getpwnam("www-data").pw_uid
+    assert s["user"] == FRONTEND_USER
+    assert proc_ids(s["pid"])["uid"][0] == pwd.getpwnam(FRONTEND_USER).pw_uid
 
 
 def test_backend_processes_have_no_new_privs_and_no_capabilities(farm):
@@ -169,13 +170,13 @@ def test_sockets_are_0660_owned_by_backend_user_and_front_end_group(farm):
     sockets = farm.root / "var" / "run" / "sockets"
     d = sockets.stat()
     assert stat.S_IMODE(d.st_mode) == 0o750 and d.st_uid == 0
-    assert d.st_gid == grp.getgrnam("www-data").gr_gid
+    assert d.st_gid == grp.getgrnam(FRONTEND_USER).gr_gid
     for ident, user in [("appliance.ui", test_user("ui")), ("appliance.api", test_user("api"))]:
         st = (sockets / f"{ident}.sock").stat()
         assert stat.S_ISSOCK(st.st_mode)
         assert stat.S_IMODE(st.st_mode) == 0o660
         assert st.st_uid == pwd.getpwnam(user).pw_uid
-        assert st.st_gid == grp.getgrnam("www-data").gr_gid
+        assert st.st_gid == grp.getgrnam(FRONTEND_USER).gr_gid
 
 
 def test_other_backend_user_cannot_connect_to_a_socket(farm):

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from farmkit import REPO, free_port, https_request, run_accounts, test_user
+from pycopia_www.farm.accounts import FRONTEND_USER   # the default front-end user (H1)
 from pycopia_www.farm.procfs import alive, children_of
 
 ADMIN_PASSWORD = "install-test-password-1"
@@ -199,7 +200,7 @@ def test_login_over_https_sets_a_secure_host_only_session_cookie(installed):
 def test_status_reports_every_process_under_its_user(installed):
     status = json.loads(installed.ctl("status", "--json").stdout)
     rows = [status["lighttpd"], *status["backends"].values()]
-    assert status["lighttpd"]["user"] == "www-data" and len(status["backends"]) == 6     # ui db sys auth events docs
+    assert status["lighttpd"]["user"] == FRONTEND_USER and len(status["backends"]) == 6     # ui db sys auth events docs
     for row in rows:
         uid = pwd.getpwnam(row["user"]).pw_uid
         for pid in [row["pid"], *row["workers"]]:

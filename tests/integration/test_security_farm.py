@@ -1,6 +1,8 @@
 """Findings of the security review (../shared/reviews/security-review.md) about the farm itself,
 each shown through a real farm with real users; the test names carry the finding's id."""
+import json
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -237,4 +239,136 @@ def test_l2_every_page_carries_the_browser_hardening_and_private_pages_are_not_s
         status, headers, _ = b.get("/media/hello.txt")             # a file lighttpd serves
         assert status == 200 and headers["X-Content-Type-Options"] == "nosniff"
     finally:
+        f.cleanup()
+
+
+@pytest.fixture(scope="module")
+def auth_farm():
+    from test_auth import MAIN
+    f = Farm({"main": MAIN})
+    try:
+        yield f.start()
+    finally:
+        f.cleanup()
+
+
+def _key(farm) -> bytes:
+    return (farm.root / "var" / "state" / "identity" / "main.key").read_bytes()
+
+
+def test_h1_a_forged_identity_on_a_direct_fastcgi_connection_is_refused(auth_farm):
+    """Whoever reaches a protected backend's socket without lighttpd (a co-tenant of the front
+    end's group, another backend, a network peer of a remote backend) and claims a user is
+    refused: only the authorizer's signed word counts."""
+    import fcgi_client
+    from pycopia_www import authproof
+    from test_auth import hits
+    sock = auth_farm.root / "var" / "run" / "sockets" / "main.g.sock"
+    claim = {"REMOTE_USER": "ann", "PWWW_ROLES": "admin", "PWWW_AUTHZ_PATH": "/g/admin"}
+    request = {"SCRIPT_NAME": "/g", "HTTP_HOST": "main.test"}
+    before = len(hits(auth_farm))
+    for forged in (claim,                                                    # no proof at all
+                   {**authproof.sign(b"\x01" * 32, claim)},                  # another key
+                   {**authproof.sign(_key(auth_farm), claim), "PWWW_ROLES": "admin,ops"},  # altered
+                   authproof.sign(_key(auth_farm), claim, now=time.time() - 120)):          # stale
+        reply = fcgi_client.get(sock, "/admin", **request, **forged)
+        assert reply.status == 403 and b"not authorized" in reply.body, reply
+    assert len(hits(auth_farm)) == before                   # the application never saw them
+    # The authorizer's word, as it signs it, passes (the key is root's alone).
+    reply = fcgi_client.get(sock, "/admin", **request, **authproof.sign(_key(auth_farm), claim))
+    assert reply.status == 200 and json.loads(reply.body)["REMOTE_USER"] == "ann", reply
+
+
+def test_h1_neither_www_data_nor_another_backend_can_reach_a_backend_socket(auth_farm):
+    from farmkit import test_user
+    from pycopia_www.farm.accounts import FRONTEND_USER
+    from pycopia_www.privileges import Credentials, spawn_as
+    sockets = sorted((auth_farm.root / "var" / "run" / "sockets").glob("*.sock"))
+    assert len(sockets) >= 2
+    probe = ("import socket, sys\n"
+             "for path in sys.argv[1:]:\n"
+             "    s = socket.socket(socket.AF_UNIX)\n"
+             "    try:\n"
+             "        s.connect(path); print('connected', path)\n"
+             "    except PermissionError:\n"
+             "        print('refused', path)\n")
+    for user in ("www-data", test_user("ui")):      # a co-tenant web stack; the g backend's user
+        proc = spawn_as(Credentials.lookup(user), [sys.executable, "-c", probe, *map(str, sockets)],
+                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd="/")
+        out = proc.communicate(timeout=30)[0]
+        assert out.count("refused") == len(sockets) and "connected" not in out, (user, out)
+    assert pwd.getpwnam(FRONTEND_USER).pw_name != "www-data"
+
+
+@pytest.mark.parametrize("line, key", [('user = "pwww-front"', "backend[0].user"),
+                                       ('user = "pwww-t-ui"\n    group = "pwww-front"', "backend[0].group")])
+def test_h1_a_backend_sharing_the_front_ends_identity_is_refused(line, key):
+    f = Farm({"site": SITE.replace('user = "pwww-t-ui"', line)})
+    try:
+        proc = f.ctl("setup", check=False)
+        assert proc.returncode == 2 and f"{key}:" in proc.stderr and "front-end" in proc.stderr, proc.stderr
+    finally:
+        f.cleanup()
+
+
+def _listening(port) -> bool:
+    import socket as sockets
+    try:
+        sockets.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_m5_a_remote_backend_admits_the_front_end_alone_and_only_its_signed_word(scratch):
+    """A backend served on TCP (websitectl serve) closes connections from anywhere but its
+    allow_from, and, protected, takes a user only with the authorizer's proof (H1's)."""
+    import socket as sockets
+
+    import fcgi_client
+    from farmkit import REPO, Browser, free_port, test_user
+    from test_auth import BACKENDS, user
+    port = free_port()
+    remote = f"""\
+        [[backend]]
+        name = "far"
+        user = "{test_user('far')}"
+        prefix = "/far"
+        app = "testapps:whoami"
+        auth = "required"
+        workers = 1
+        addresses = ["127.0.0.1:{port}"]
+        allow_from = ["127.0.0.1"]          # where this farm's lighttpd connects from
+        pythonpath = ["@APPS@"]
+        """
+    f = Farm({"main": 'hosts = ["main.test"]\ndefault = true\n[auth]\nbackend = "auth"\n'
+                      + BACKENDS + remote})
+    server = None
+    try:
+        f.start()
+        user(f, "add", "ann", "--roles", "admin", password="ann-pw-1")
+        server = subprocess.Popen([*f.websitectl, "--farm", str(f.farm_file), "serve", "main.far",
+                                   "--listen", f"127.0.0.1:{port}"], cwd=REPO,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        _wait_for(lambda: _listening(port))
+        b = Browser(f)
+        assert b.login(next_="/far/")[0] == 303
+        status, _, body = b.get("/far/x")                            # through lighttpd: served
+        assert status == 200 and json.loads(body)["path_info"] == "/x"
+        # From another address of this machine: closed before a byte is read.
+        peer = sockets.create_connection(("127.0.0.1", port), timeout=5, source_address=("127.0.0.2", 0))
+        peer.sendall(fcgi_client.request_bytes(fcgi_client.cgi_params("/far/x", REMOTE_USER="ann")))
+        try:
+            assert peer.recv(100) == b""
+        except ConnectionResetError:
+            pass
+        peer.close()
+        # From the allowed address but not through the authorizer: a claimed user is refused.
+        reply = fcgi_client.get(("127.0.0.1", port), "/x", SCRIPT_NAME="/far", HTTP_HOST="main.test",
+                                REMOTE_USER="ann", PWWW_ROLES="admin", PWWW_AUTHZ_PATH="/far/x")
+        assert reply.status == 403, reply
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
         f.cleanup()

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from farmkit import Farm, proc_ids
+from pycopia_www.farm.accounts import FRONTEND_USER   # the default front-end user (H1)
 from pycopia_www.farm.procfs import alive
 from tlskit import issue, make_ca
 
@@ -102,7 +103,7 @@ def test_only_modern_protocols_and_ciphers(farm):
 
 def test_lighttpd_is_the_front_end_user_from_its_first_instruction(farm):
     pid = farm.status()["lighttpd"]["pid"]
-    www = pwd.getpwnam("www-data")
+    www = pwd.getpwnam(FRONTEND_USER)
     ids = proc_ids(pid)
     assert ids["uid"] == (www.pw_uid,) * 4 and ids["gid"] == (www.pw_gid,) * 4
     with open(f"/proc/{pid}/status") as f:

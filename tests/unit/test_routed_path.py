@@ -7,6 +7,7 @@ import re
 import pytest
 from hypothesis import event, given, settings, strategies as st
 
+from pycopia_www import authproof
 from pycopia_www.web.routed_path import AUTHZ_PATH, canonical_path, require_authorized_path
 
 UNRESERVED = set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -88,9 +89,17 @@ def app(environ, start_response):
     return [b"served"]
 
 
-def call(environ):
+KEY = b"k" * 32
+
+
+def call(environ, sign=True):
+    """The guarded app's answer; the authorizer's variables signed as the authorizer signs them
+    (the proof is H1's, checked first; these tests are about the path)."""
+    if sign:
+        ours = {k: v for k, v in environ.items() if k in authproof.SIGNED}
+        environ = {**environ, **authproof.sign(KEY, ours)}
     out = {}
-    body = b"".join(require_authorized_path(app)(environ, lambda s, h: out.update(status=s)))
+    body = b"".join(require_authorized_path(app, KEY)(environ, lambda s, h: out.update(status=s)))
     return out["status"], body
 
 
@@ -103,3 +112,14 @@ def call(environ):
 ])
 def test_m1_a_protected_backend_serves_only_the_authorized_path(environ, status):
     assert call(environ)[0] == status
+
+
+def test_h1_the_guard_takes_nothing_the_authorizer_did_not_sign():
+    environ = {"SCRIPT_NAME": "/admin", "PATH_INFO": "/x", AUTHZ_PATH: "/admin/x",
+               "REMOTE_USER": "ann"}
+    assert call(environ, sign=False)[0] == "403 Forbidden"
+    signed = {**environ, **authproof.sign(KEY, {AUTHZ_PATH: "/admin/x", "REMOTE_USER": "ann"})}
+    assert call(signed, sign=False)[0] == "200 OK"
+    assert call({**signed, "REMOTE_USER": "bob"}, sign=False)[0] == "403 Forbidden"
+    with pytest.raises(RuntimeError, match="identity key"):
+        require_authorized_path(app, None)

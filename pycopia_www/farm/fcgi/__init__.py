@@ -14,7 +14,7 @@ from .settings import Pool
 
 def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
           max_requests: int = 0, request_timeout: float = 30.0,
-          log: logging.Logger | None = None, record_io: type = RecordIO) -> None:
+          log: logging.Logger | None = None, record_io: type = RecordIO, peers=()) -> None:
     """Run the prefork master in the calling process until SIGTERM/SIGINT, then drain and return.
 
     listen_sock is a bound, listening stream socket (AF_UNIX, AF_INET or AF_INET6) that may be
@@ -24,7 +24,9 @@ def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
     worker is busy. Must be called from the main thread: it installs signal handlers for
     SIGTERM, SIGINT and SIGCHLD while it runs and restores the previous ones on return.
     record_io: the record reader/writer class; the tests also run every case with flup's
-    (tests/flupio.py), the reference implementation.
+    (tests/flupio.py), the reference implementation. peers: for a TCP socket, the networks
+    (ipaddress) a connection may come from; any other is closed unread (FastCGI's own
+    FCGI_WEB_SERVER_ADDRS).
     """
     if listen_sock.type != socket.SOCK_STREAM:
         raise ValueError("serve() needs a stream socket")
@@ -40,7 +42,7 @@ def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
     values = {"FCGI_MAX_CONNS": str(workers), "FCGI_MAX_REQS": str(workers),
               "FCGI_MPXS_CONNS": "0"}
     Master(Pool(listen_sock, app, name, workers, max_requests, float(request_timeout), log,
-                record_io, values)).run()
+                record_io, values, tuple(peers))).run()
 
 
 __all__ = ["serve"]

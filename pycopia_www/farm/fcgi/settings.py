@@ -15,3 +15,6 @@ class Pool:
     log: logging.Logger
     record_io: type                # records.RecordIO or flupio.FlupRecordIO
     values: dict = field(default_factory=dict)     # answers to FCGI_GET_VALUES
+    # TCP peers that may connect (ipaddress networks); empty: any (a unix socket's permissions
+    # decide who connects there)
+    peers: tuple = ()

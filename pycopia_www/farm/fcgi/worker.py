@@ -14,6 +14,7 @@ so the master replaces it (whatever the application was doing may have left bad 
 No system call per request is spent on the timer.
 """
 import errno
+import ipaddress
 import os
 import select
 import signal
@@ -89,9 +90,10 @@ class Worker:
         accept = listen._accept         # (fd, address): no socket.py wrapper, no enum lookups
         family, kind, proto = int(listen.family), int(listen.type), listen.proto
         inet = family in (socket.AF_INET, socket.AF_INET6)
+        peers = self.pool.peers if inet else ()
         while not self.done():
             try:
-                fd, _ = accept()
+                fd, address = accept()
             except BlockingIOError:
                 poller.poll()
                 drain(self.wake_r)
@@ -104,6 +106,11 @@ class Worker:
                     time.sleep(0.1)
                     continue
                 raise
+            if peers and not any(ipaddress.ip_address(address[0]) in net for net in peers):
+                os.close(fd)            # not the front end: not a byte read from it
+                self.log.warning("refused a FastCGI connection from %s (not in allow_from)",
+                                 address[0])
+                continue
             conn = socket.socket(family, kind, proto, fd)
             if inet:
                 conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)

@@ -14,6 +14,11 @@ _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")
 _ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 AUTH_MODES = ("required", "optional")
+START_MODES = ("always", "on-demand")
+MAX_WORKERS = 256
+_WORKER_RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
+_SIZE = re.compile(r"^([1-9]\d*)([KMG])$")
+_SIZE_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 
 
 @dataclass(frozen=True)
@@ -27,7 +32,7 @@ class Backend:
     prefix: str | None          # exactly one of prefix and match is set
     match: str | None
     app: str                    # "package.module" or "package.module:attribute"
-    workers: int
+    workers: int                # the most worker processes (workers = "1..4": 4)
     max_requests: int           # 0: workers are never recycled
     timeout: float              # seconds a request may run before it is answered 504
     environment: dict[str, str] = field(default_factory=dict)
@@ -37,6 +42,18 @@ class Backend:
     auth: str | None = None     # "required", "optional" (see docs/auth.md) or None: no authorizer
     roles: tuple[str, ...] = ()  # with auth = "required": roles every route needs
     pythonpath: tuple[Path, ...] = ()  # put in front of the farm's pythonpath in this backend
+    min_workers: int | None = None  # the fewest (workers = "1..4": 1); None: as many as workers
+    start: str = "always"       # or "on-demand": started at the first connection, stopped when idle
+    idle_timeout: float = 300.0  # on demand: seconds without a request before it is stopped
+    max_rss: int = 0            # bytes a worker may be resident before it is replaced; 0: no limit
+
+    @property
+    def fewest_workers(self) -> int:
+        return self.workers if self.min_workers is None else self.min_workers
+
+    @property
+    def on_demand(self) -> bool:
+        return self.start == "on-demand"
 
     @property
     def ident(self) -> str:
@@ -237,6 +254,9 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
     match = f.get("match", str, None, check=_check_regex)
     if (prefix is None) == (match is None):
         raise f.error("prefix", "set exactly one of prefix and match")
+    workers = _workers(f)
+    start = f.get("start", str, "always", check=lambda v: None if v in START_MODES else
+                  f"{v!r} must be one of {', '.join(map(repr, START_MODES))}")
     backend = Backend(
         file=f.file, key=key, host=host,
         name=f.get("name", str, check=_check_name),
@@ -244,7 +264,8 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         group=f.get("group", str, None, check=_check_account),
         prefix=prefix, match=match,
         app=f.get("app", str, check=_check_dotted),
-        workers=f.get("workers", int, 2, check=lambda v: None if 1 <= v <= 256 else "must be 1-256"),
+        workers=workers[1],
+        min_workers=workers[0] if workers[0] != workers[1] else None,
         max_requests=f.get("max_requests", int, 0, check=lambda v: None if v >= 0 else "must be >= 0"),
         timeout=f.get("timeout", float, 30.0, check=lambda v: None if v > 0 else "must be > 0"),
         environment=_environment(f),
@@ -256,11 +277,50 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         roles=f.strings("roles", (), check=_check_role),
         pythonpath=tuple((root / p).resolve() for p in f.strings(
             "pythonpath", (), check=lambda v: None if v else "must not be empty")),
+        start=start,
+        idle_timeout=f.get("idle_timeout", float, 300.0,
+                           check=lambda v: None if v >= 1 else "must be at least 1 (seconds)"),
+        max_rss=_size(f, "max_rss"),
     )
     if backend.roles and backend.auth != "required":
         raise f.error("roles", 'roles need auth = "required"')
+    if f.has("idle_timeout") and not backend.on_demand:
+        raise f.error("idle_timeout", 'idle_timeout needs start = "on-demand"')
+    if backend.remote:
+        for key in ("start", "idle_timeout", "max_rss"):
+            if f.has(key):
+                raise f.error(key, "a remote backend (addresses) is not started here: "
+                                   "set it where it runs (websitectl serve)")
     f.done()
     return backend
+
+
+def _workers(f: Fields) -> tuple[int, int]:
+    """workers = N, or "MIN..MAX" for a pool that grows under load and shrinks when idle."""
+    value = f.get("workers", object, 2)
+    if isinstance(value, int) and not isinstance(value, bool):
+        fewest = most = value
+    elif isinstance(value, str) and (m := _WORKER_RANGE.match(value)):
+        fewest, most = int(m.group(1)), int(m.group(2))
+        if fewest > most:
+            raise f.error("workers", f"{value!r}: the fewest must not be more than the most")
+    else:
+        raise f.error("workers", f'must be an integer or a range "MIN..MAX" such as "1..4", '
+                                 f'not {value!r}')
+    if not 1 <= fewest <= most <= MAX_WORKERS:
+        raise f.error("workers", f"{value!r}: workers must be 1-{MAX_WORKERS}")
+    return fewest, most
+
+
+def _size(f: Fields, name: str) -> int:
+    """A size such as "64M" (K, M or G: binary units), in bytes; absent: 0."""
+    value = f.get(name, str, None)
+    if value is None:
+        return 0
+    m = _SIZE.match(value)
+    if not m:
+        raise f.error(name, f'{value!r} is not a size: a whole number and K, M or G, such as "64M"')
+    return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
 
 
 def _environment(f: Fields) -> dict[str, str]:

@@ -17,11 +17,13 @@ import tempfile
 import textwrap
 import threading
 import time
+import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 WEBSITECTL = [sys.executable, "-m", "pycopia_www.ctl"]
 TEST_APPS = Path(__file__).resolve().parent / "apps"
+DEMO = REPO / "demo"
 
 # Backend accounts of test farms are per run: other runs (other engineers, CI) use this machine at
 # the same time with the same configurations, and each removes exactly what it made.
@@ -67,6 +69,45 @@ def remove_run_accounts() -> list[str]:
             subprocess.run(["groupdel", name], capture_output=True)
             removed.append(f"group {name}")
     return removed
+
+
+def _toml_value(value) -> str:
+    # JSON strings, numbers, booleans and arrays of them are also valid TOML.
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return json.dumps(value)
+
+
+def _run_user(user: str) -> str:
+    return test_user(user[len("pwww-"):]) if user.startswith("pwww-") else user
+
+
+def demo_vhost(file: Path, extra_static: dict | None = None, tweak=None) -> str:
+    """One file of the demo's etc/backends.d adapted to a throw-away farm: this run's test users
+    (pwww-ui -> pwww-t-ui-<run id>), static directories as absolute paths into the repository,
+    `extra_static` (URL prefix -> directory) added to the default host, and each backend's table
+    passed through `tweak(backend) -> backend` if given."""
+    site = tomllib.loads(file.read_text())
+    static = {url: str(DEMO / directory) for url, directory in site.get("static", {}).items()}
+    if site.get("default"):
+        static.update((url, str(path)) for url, path in (extra_static or {}).items())
+    lines = [f"{key} = {_toml_value(value)}" for key, value in site.items()
+             if key not in ("static", "backend")]
+    if static:
+        lines.append(f"static = {_toml_value(static)}")
+    for backend in site["backend"]:
+        backend = {**backend, "user": _run_user(backend["user"])}
+        if tweak is not None:
+            backend = tweak(backend)
+        lines.append("\n[[backend]]")
+        lines += [f"{key} = {_toml_value(value)}" for key, value in backend.items()]
+    return "\n".join(lines) + "\n"
+
+
+def demo_vhosts(**adapt) -> dict[str, str]:
+    """Every virtual host of the demo, adapted by demo_vhost: {name: text} for Farm()."""
+    return {file.stem: demo_vhost(file, **adapt)
+            for file in sorted((DEMO / "etc" / "backends.d").glob("*.toml"))}
 
 
 def free_port() -> int:
@@ -234,6 +275,17 @@ class Load:
             else:
                 failing = True
         return longest
+
+
+def wait_for(predicate, within: float = 10.0, what: str = "condition"):
+    """predicate()'s first true value, polled every 50 ms; AssertionError after `within` s."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not met within {within}s")
 
 
 def kill(pid: int, sig: int = signal.SIGKILL) -> None:

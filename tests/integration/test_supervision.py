@@ -30,11 +30,34 @@ HOST = """\
     """
 
 
+# The same backends started on demand: the first request starts each (an idle time longer than
+# any test, so that only kills and reloads stop them).
+ON_DEMAND_HOST = HOST.replace('    pythonpath = ["@APPS@"]\n',
+                              '    pythonpath = ["@APPS@"]\n    start = "on-demand"\n    idle_timeout = 300\n')
+
+
 @pytest.fixture
 def farm():
     f = Farm({"site": HOST})
     try:
         yield f.start()
+    finally:
+        f.cleanup()
+
+
+@pytest.fixture(params=["always", "on-demand"])
+def both_modes(request):
+    """The farm with its backends started with it, or on demand (then woken by a request)."""
+    text = HOST if request.param == "always" else ON_DEMAND_HOST
+    f = Farm({"site": text})
+    f.host_text = text
+    try:
+        f.start()
+        if request.param == "on-demand":
+            assert f.status()["backends"]["site.ui"]["state"] == "idle-stopped"
+            f.wait_until_serving("/")
+            f.wait_until_serving("/slow?0")
+        yield f
     finally:
         f.cleanup()
 
@@ -49,7 +72,8 @@ def _wait_for(predicate, within=10.0):
     raise AssertionError("condition not met in time")
 
 
-def test_kill_worker_under_load(farm):
+def test_kill_worker_under_load(both_modes):
+    farm = both_modes
     before = farm.status()["backends"]["site.ui"]
     with Load(farm, "/") as load:
         kill(before["workers"][0])
@@ -61,7 +85,8 @@ def test_kill_worker_under_load(farm):
     assert load.ok > 0 and load.longest_outage() < 2.0, load.failures[:5]
 
 
-def test_kill_master_under_load(farm):
+def test_kill_master_under_load(both_modes):
+    farm = both_modes
     before = farm.status()["backends"]["site.ui"]
     with Load(farm, "/") as load:
         kill(before["pid"])
@@ -73,7 +98,8 @@ def test_kill_master_under_load(farm):
     farm.wait_until_serving("/", within=2.0)
 
 
-def test_kill_lighttpd_under_load(farm):
+def test_kill_lighttpd_under_load(both_modes):
+    farm = both_modes
     before = farm.status()["lighttpd"]
     with Load(farm, "/") as load:
         kill(before["pid"])
@@ -84,14 +110,12 @@ def test_kill_lighttpd_under_load(farm):
     assert load.ok > 0 and load.longest_outage() < 2.0, load.failures[:5]
 
 
-def test_reload_under_load_fails_no_request(farm):
+def test_reload_under_load_fails_no_request(both_modes):
+    farm = both_modes
     before = farm.status()["backends"]
     with Load(farm, "/") as load, Load(farm, "/slow?0.3", clients=2) as slow:
         # Change the configuration: more workers for ui, an environment change for slow.
-        farm.write_vhost("site", HOST.replace("workers = 2\n    pythonpath = [\"@APPS@\"]\n\n"
-                                              "    [[backend]]\n    name = \"slow\"",
-                                              "workers = 3\n    pythonpath = [\"@APPS@\"]\n\n"
-                                              "    [[backend]]\n    name = \"slow\""))
+        farm.write_vhost("site", farm.host_text.replace('workers = 2', 'workers = 3', 1))
         out = farm.ctl("reload").stdout
         assert "reloaded" in out
         time.sleep(1.0)
@@ -124,7 +148,8 @@ def test_bad_config_on_reload_keeps_old_running(farm):
     assert farm.json("/")["ident"] == "site.ui"
 
 
-def test_stop_leaves_nothing_behind(farm):
+def test_stop_leaves_nothing_behind(both_modes):
+    farm = both_modes
     status = farm.status()
     pids = [status["supervisor"]["pid"], status["lighttpd"]["pid"]]
     for b in status["backends"].values():

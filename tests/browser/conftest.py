@@ -6,15 +6,11 @@ this run's test users (pwww-ui -> pwww-t-ui-<run id>, farmkit.test_user), static
 the default host's /browser-test/ serves tests/browser/pages (a blank page to import
 /pwww/proxy.js into).
 """
-import json
-import tomllib
 from pathlib import Path
 
 import pytest
 
-from farmkit import REPO, Farm, is_root, test_user
-
-DEMO = REPO / "demo"
+from farmkit import DEMO, Farm, demo_vhosts, is_root
 
 CHROMIUM = Path("/usr/bin/chromium")
 PAGES = Path(__file__).resolve().parent / "pages"
@@ -31,38 +27,9 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(ROOT_ONLY)
 
 
-def _toml_value(value) -> str:
-    # JSON strings, numbers, booleans and arrays of them are also valid TOML.
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value)
-
-
-def farm_user(user: str) -> str:
-    return test_user(user[len("pwww-"):]) if user.startswith("pwww-") else user
-
-
-def adapt_vhost(file: Path) -> str:
-    """One file of etc/backends.d, adapted to a test farm (see the module docstring)."""
-    site = tomllib.loads(file.read_text())
-    static = {url: str(DEMO / directory) for url, directory in site.get("static", {}).items()}
-    if site.get("default"):
-        static["/browser-test/"] = str(PAGES)
-    lines = [f"{key} = {_toml_value(value)}" for key, value in site.items()
-             if key not in ("static", "backend")]
-    if static:
-        lines.append(f"static = {_toml_value(static)}")
-    for backend in site["backend"]:
-        lines.append("\n[[backend]]")
-        lines += [f"{key} = {_toml_value(farm_user(value) if key == 'user' else value)}"
-                  for key, value in backend.items()]
-    return "\n".join(lines) + "\n"
-
-
 @pytest.fixture(scope="session")
 def farm():
-    f = Farm({file.stem: adapt_vhost(file) for file in sorted((DEMO / "etc" / "backends.d").glob("*.toml"))},
-             farm_extra=f'pythonpath = ["{DEMO}"]\n')
+    f = Farm(demo_vhosts(extra_static={"/browser-test/": PAGES}), farm_extra=f'pythonpath = ["{DEMO}"]\n')
     try:
         yield f.start()
     finally:

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from conftest import farm_user
+from farmkit import test_user
 
 API = "/api/demo"
 BUILT = "when the page was built"
@@ -58,7 +58,7 @@ def test_status_panel_refreshes_without_a_page_load(page, base_url):
     worker = int(page.locator("#status-worker").text_content())
     with open(f"/proc/{worker}/status") as f:
         uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
-    assert uid == pwd.getpwnam(farm_user("pwww-ui")).pw_uid
+    assert uid == pwd.getpwnam(test_user("ui")).pw_uid
     assert page.locator("#status-error").text_content() == ""
     # Start-up asked for the settings and the status in one batch; refreshes are single calls.
     assert [[c["method"] for c in batch] for batch in calls[:2]] == [["rpc.discover"], ["settings", "status"]]

@@ -46,11 +46,14 @@ def _route_module(backend: Backend):
 
 
 def load(site: Site, backend: Backend):
-    """The WSGI callable `backend` serves (its route module imported once)."""
+    """The WSGI callable `backend` serves (its route module imported once, and every handler:
+    the backend's master loads them before forking its workers, which then share them)."""
     own = _route_module(backend)
     if own is None:
         return wsgi_callable(backend.app)
-    return build_app(site, backend, url_map=UrlMap.from_site(site, loaded={backend.ident: own}))
+    app = build_app(site, backend, url_map=UrlMap.from_site(site, loaded={backend.ident: own}))
+    app.dispatcher.import_handlers()
+    return app
 
 
 def check(site: Site, backend: Backend) -> tuple[list[ConfigError], list[ConfigError]]:

@@ -1,18 +1,22 @@
 """Users, sessions and failed logins, in one SQLite file in the auth backend's state directory.
 
+Three fixed tables and a dozen fixed statements, through the standard library's sqlite3: the auth
+backend answers lighttpd's question for every request to a protected backend, and SQLAlchemy
+would cost it 24 MB of memory idle and half its speed (docs/performance.md, "Footprint").
+
 A session is known to the client only by its token (the cookie: 256 random bits); the store keeps
 the token's SHA-256, so a copy of the database opens no session. Each session also has a public
 id, which is what other backends see (PWWW_SESSION) and what the CSRF token is derived from.
 """
 import hashlib
+import os
 import re
 import secrets
+import sqlite3
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-
-from sqlalchemy import (Column, Float, ForeignKey, Index, Integer, MetaData, String, Table,
-                        create_engine, delete, event, func, insert, select, update)
 
 from .passwords import hash_password, verify_password
 
@@ -20,24 +24,22 @@ USER_NAME = re.compile(r"^[a-z_][a-z0-9_.-]{0,63}$")
 ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 TOUCH_EVERY = 30.0              # seconds: how stale last_seen may get (fewer writes per request)
 
-metadata = MetaData()
-users = Table("users", metadata,
-              Column("name", String, primary_key=True),
-              Column("password", String, nullable=False),
-              Column("roles", String, nullable=False, default=""),
-              Column("created", Float, nullable=False))
-sessions = Table("sessions", metadata,
-                 Column("id", String, primary_key=True),            # public
-                 Column("token_hash", String, nullable=False, unique=True),
-                 Column("user", String, ForeignKey("users.name", ondelete="CASCADE"), nullable=False),
-                 Column("created", Float, nullable=False),
-                 Column("last_seen", Float, nullable=False))
-failures = Table("failures", metadata,
-                 Column("id", Integer, primary_key=True),
-                 Column("kind", String, nullable=False),            # "user" or "address"
-                 Column("key", String, nullable=False),
-                 Column("at", Float, nullable=False),
-                 Index("failures_kind_key", "kind", "key"))
+# The tables and columns the SQLAlchemy version of this store made, so an existing file opens.
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS users (
+    name VARCHAR NOT NULL PRIMARY KEY, password VARCHAR NOT NULL, roles VARCHAR NOT NULL,
+    created FLOAT NOT NULL);
+CREATE TABLE IF NOT EXISTS sessions (
+    id VARCHAR NOT NULL PRIMARY KEY,                -- public
+    token_hash VARCHAR NOT NULL UNIQUE,
+    user VARCHAR NOT NULL REFERENCES users (name) ON DELETE CASCADE,
+    created FLOAT NOT NULL, last_seen FLOAT NOT NULL);
+CREATE TABLE IF NOT EXISTS failures (
+    id INTEGER NOT NULL PRIMARY KEY,
+    kind VARCHAR NOT NULL,                          -- "user" or "address"
+    key VARCHAR NOT NULL, at FLOAT NOT NULL);
+CREATE INDEX IF NOT EXISTS failures_kind_key ON failures (kind, key);
+"""
 
 
 class UserError(ValueError):
@@ -75,123 +77,131 @@ class Store:
     def __init__(self, path: Path, *, clock=time.time):
         self.path = Path(path)
         self.clock = clock
-        self.engine = create_engine(f"sqlite:///{self.path}")
-        event.listen(self.engine, "connect", _sqlite_pragmas)
-        metadata.create_all(self.engine)
+        self._db: sqlite3.Connection | None = None
+        self._pid = 0
+        self._connection().executescript(SCHEMA)
+
+    def _connection(self) -> sqlite3.Connection:
+        """This process's connection (a forked child opens its own: one is never shared)."""
+        if self._db is None or self._pid != os.getpid():
+            # Autocommit (isolation_level None): each statement alone is atomic; _write() groups
+            # several. Several prefork workers share the file: WAL lets readers and one writer
+            # overlap, and a writer waits up to 5 s for the lock instead of failing.
+            self._db = sqlite3.connect(self.path, timeout=5.0, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+            self._pid = os.getpid()
+        return self._db
+
+    def _run(self, sql: str, args=()) -> sqlite3.Cursor:
+        return self._connection().execute(sql, args)
+
+    @contextmanager
+    def _write(self):
+        """Statements that must happen together: the write lock is taken at the start (so a
+        transaction never fails half way for a lock another took meanwhile)."""
+        db = self._connection()
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     # -- users --------------------------------------------------------------------------------
 
     def add_user(self, name: str, password: str, roles=()) -> None:
         check_name(name)
-        with self.engine.begin() as db:
-            if db.execute(select(users.c.name).where(users.c.name == name)).first():
-                raise UserError(f"user {name!r} exists")
-            db.execute(insert(users).values(name=name, password=hash_password(password),
-                                            roles=",".join(sorted(check_roles(roles))),
-                                            created=self.clock()))
+        try:
+            self._run("INSERT INTO users (name, password, roles, created) VALUES (?, ?, ?, ?)",
+                      (name, hash_password(password), ",".join(sorted(check_roles(roles))),
+                       self.clock()))
+        except sqlite3.IntegrityError:
+            raise UserError(f"user {name!r} exists") from None
 
     def remove_user(self, name: str) -> None:
-        with self.engine.begin() as db:
-            db.execute(delete(sessions).where(sessions.c.user == name))
-            if not db.execute(delete(users).where(users.c.name == name)).rowcount:
+        with self._write() as db:
+            db.execute("DELETE FROM sessions WHERE user = ?", (name,))
+            if not db.execute("DELETE FROM users WHERE name = ?", (name,)).rowcount:
                 raise UserError(f"no user {name!r}")
 
     def set_password(self, name: str, password: str) -> None:
         """Also ends every session of the user: whoever knew the old password is out."""
-        with self.engine.begin() as db:
-            changed = db.execute(update(users).where(users.c.name == name)
-                                 .values(password=hash_password(password))).rowcount
-            if not changed:
+        with self._write() as db:
+            if not db.execute("UPDATE users SET password = ? WHERE name = ?",
+                              (hash_password(password), name)).rowcount:
                 raise UserError(f"no user {name!r}")
-            db.execute(delete(sessions).where(sessions.c.user == name))
+            db.execute("DELETE FROM sessions WHERE user = ?", (name,))
 
     def set_roles(self, name: str, roles) -> None:
-        with self.engine.begin() as db:
-            if not db.execute(update(users).where(users.c.name == name)
-                              .values(roles=",".join(sorted(check_roles(roles))))).rowcount:
-                raise UserError(f"no user {name!r}")
+        if not self._run("UPDATE users SET roles = ? WHERE name = ?",
+                         (",".join(sorted(check_roles(roles))), name)).rowcount:
+            raise UserError(f"no user {name!r}")
 
     def list_users(self) -> list[tuple[str, frozenset[str], int]]:
         """(name, roles, open sessions) per user, by name."""
-        with self.engine.connect() as db:
-            count = (select(func.count()).select_from(sessions)
-                     .where(sessions.c.user == users.c.name).scalar_subquery())
-            rows = db.execute(select(users.c.name, users.c.roles, count).order_by(users.c.name))
-            return [(n, _roles(r), c) for n, r, c in rows]
+        rows = self._run("SELECT name, roles, (SELECT count(*) FROM sessions "
+                         "WHERE sessions.user = users.name) FROM users ORDER BY name")
+        return [(n, _roles(r), c) for n, r, c in rows]
 
     def has_users(self) -> bool:
-        with self.engine.connect() as db:
-            return db.execute(select(users.c.name).limit(1)).first() is not None
+        return self._run("SELECT 1 FROM users LIMIT 1").fetchone() is not None
 
     def check_password(self, name: str, password: str) -> bool:
-        with self.engine.connect() as db:
-            stored = db.execute(select(users.c.password).where(users.c.name == name)).scalar()
-        return verify_password(password, stored)
+        row = self._run("SELECT password FROM users WHERE name = ?", (name,)).fetchone()
+        return verify_password(password, row[0] if row else None)
 
     # -- sessions -----------------------------------------------------------------------------
 
     def create_session(self, name: str) -> tuple[str, str]:
         """A new session: (cookie token, public id)."""
         token, sid, now = secrets.token_urlsafe(32), secrets.token_urlsafe(16), self.clock()
-        with self.engine.begin() as db:
-            db.execute(insert(sessions).values(id=sid, token_hash=token_hash(token), user=name,
-                                               created=now, last_seen=now))
+        self._run("INSERT INTO sessions (id, token_hash, user, created, last_seen) "
+                  "VALUES (?, ?, ?, ?, ?)", (sid, token_hash(token), name, now, now))
         return token, sid
 
     def session(self, token: str, idle_timeout: float, max_age: float) -> Session | None:
         """The live session for a cookie token, or None. An expired one is removed; a live one
         has its idle clock restarted."""
         now = self.clock()
-        with self.engine.begin() as db:
-            row = db.execute(select(sessions, users.c.roles).join(users, users.c.name == sessions.c.user)
-                             .where(sessions.c.token_hash == token_hash(token))).first()
-            if row is None:
-                return None
-            if now - row.last_seen > idle_timeout or now - row.created > max_age:
-                db.execute(delete(sessions).where(sessions.c.id == row.id))
-                return None
-            if now - row.last_seen > min(TOUCH_EVERY, idle_timeout / 10):
-                db.execute(update(sessions).where(sessions.c.id == row.id).values(last_seen=now))
-            return Session(row.id, row.user, _roles(row.roles), row.created, now)
+        row = self._run("SELECT sessions.id, sessions.user, sessions.created, sessions.last_seen, "
+                        "users.roles FROM sessions JOIN users ON users.name = sessions.user "
+                        "WHERE sessions.token_hash = ?", (token_hash(token),)).fetchone()
+        if row is None:
+            return None
+        sid, user, created, last_seen, roles = row
+        if now - last_seen > idle_timeout or now - created > max_age:
+            self._run("DELETE FROM sessions WHERE id = ?", (sid,))
+            return None
+        if now - last_seen > min(TOUCH_EVERY, idle_timeout / 10):
+            self._run("UPDATE sessions SET last_seen = ? WHERE id = ?", (now, sid))
+        return Session(sid, user, _roles(roles), created, now)
 
     def end_session(self, token: str) -> None:
-        with self.engine.begin() as db:
-            db.execute(delete(sessions).where(sessions.c.token_hash == token_hash(token)))
+        self._run("DELETE FROM sessions WHERE token_hash = ?", (token_hash(token),))
 
     def end_all_sessions(self, name: str) -> int:
-        with self.engine.begin() as db:
-            return db.execute(delete(sessions).where(sessions.c.user == name)).rowcount
+        return self._run("DELETE FROM sessions WHERE user = ?", (name,)).rowcount
 
     # -- throttling ---------------------------------------------------------------------------
 
     def record_failure(self, name: str, address: str) -> None:
-        with self.engine.begin() as db:
-            now = self.clock()
-            db.execute(insert(failures), [{"kind": "user", "key": name, "at": now},
-                                          {"kind": "address", "key": address, "at": now}])
+        now = self.clock()
+        with self._write() as db:
+            db.executemany("INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)",
+                           [("user", name, now), ("address", address, now)])
 
     def failures(self, kind: str, key: str, window: float) -> int:
         """Failed logins for this user name or client address within the last `window` seconds."""
         since = self.clock() - window
-        with self.engine.begin() as db:
-            db.execute(delete(failures).where(failures.c.at < since))
-            return db.execute(select(func.count()).select_from(failures).where(
-                failures.c.kind == kind, failures.c.key == key, failures.c.at >= since)).scalar()
+        self._run("DELETE FROM failures WHERE at < ?", (since,))
+        return self._run("SELECT count(*) FROM failures WHERE kind = ? AND key = ? AND at >= ?",
+                         (kind, key, since)).fetchone()[0]
 
     def clear_failures(self, name: str) -> None:
-        with self.engine.begin() as db:
-            db.execute(delete(failures).where(failures.c.kind == "user", failures.c.key == name))
+        self._run("DELETE FROM failures WHERE kind = 'user' AND key = ?", (name,))
 
 
 def _roles(text: str) -> frozenset[str]:
     return frozenset(r for r in text.split(",") if r)
-
-
-def _sqlite_pragmas(connection, _record) -> None:
-    # Several prefork workers share the file: WAL lets readers and one writer overlap, and a
-    # writer waits for the lock instead of failing.
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()

@@ -118,3 +118,21 @@ def test_first_admin_takes_admin_password_or_prints_a_generated_one(tmp_path):
     generated = out.split("with password: ")[1].split()[0]
     store = Store(tmp_path / "b" / "auth.sqlite")
     assert store.check_password("admin", generated) and store.list_users()[0][1] == {"admin"}
+
+
+def test_concurrent_processes_each_use_their_own_connection(tmp_path):
+    """A store made before a fork (a prefork master) must not share its connection: the child
+    opens its own, and both see each other's writes."""
+    import os
+    store = Store(tmp_path / "auth.sqlite")
+    store.add_user("ann", "ann-pw-1")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            store.add_user("bob", "bob-pw-1")
+            os._exit(0 if store._db is not None and store._pid == os.getpid() else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [name for name, _, _ in store.list_users()] == ["ann", "bob"]

@@ -2,6 +2,7 @@
 #   make run    set everything up and serve the demo site in the foreground (PORT=8080)
 #   make test   set everything up and run the whole test suite
 #   make bench  run the benchmarks against their peers and print ratios
+#   make soak   the demo under load and chaos for SOAK_MINUTES (10) minutes (as root; not in CI)
 #   make screenshots  regenerate docs/screenshots/ from the demo (as root)
 SHELL := /bin/bash
 PORT ?= 8080
@@ -24,7 +25,7 @@ RUN_PACKAGES := lighttpd lighttpd-modules-lua python3-venv python3-dev gcc libca
 TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
 
-.PHONY: run test bench setup install clean screenshots
+.PHONY: run test bench soak setup install clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@scripts/system-packages $(RUN_PACKAGES)
@@ -57,6 +58,12 @@ screenshots: install
 bench: install .venv-bench/.installed
 	@scripts/system-packages $(BENCH_PACKAGES)
 	.venv-bench/bin/python bench/run.py
+
+# Bounded: SOAK_MINUTES (default 10). Prints `soak: requests=... failed=...` (bench/soak.py).
+SOAK_MINUTES ?= 10
+soak: install
+	@scripts/system-packages $(RUN_PACKAGES)
+	$(BIN)/python bench/soak.py --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) var demo/var .pytest_cache

@@ -13,7 +13,7 @@ its descendants) from /proc/<pid>/smaps_rollup:
 The on-demand backends are stopped with `websitectl sleep` (what their idle_timeout does after five
 minutes) rather than waited for; everything else is the demo's configuration as committed.
 
-    .venv-bench/bin/python bench/bench_footprint.py [--requests N]
+    .venv-bench/bin/python bench/bench_footprint.py [--requests N] [--set KEY=TOML ...]
 """
 import argparse
 import http.client
@@ -233,9 +233,20 @@ def put_to_sleep(farm, idents) -> None:
                      "the on-demand backends to stop")
 
 
+def overridden(settings: dict):
+    """A tweak for demo_vhost: every backend with these keys set (`--set workers=2`), to measure
+    what a setting gives; start = "always" also drops idle_timeout, which it does not allow."""
+    def tweak(backend: dict) -> dict:
+        backend = {**backend, **settings}
+        if backend.get("start") == "always":
+            backend.pop("idle_timeout", None)
+        return backend
+    return tweak
+
+
 def measure(args) -> dict:
-    farm = farmkit.Farm(farmkit.demo_vhosts(), farm_extra=f'pythonpath = ["{farmkit.DEMO}"]\n',
-                        python=str(FARM_PYTHON))
+    farm = farmkit.Farm(farmkit.demo_vhosts(tweak=overridden(args.set)),
+                        farm_extra=f'pythonpath = ["{farmkit.DEMO}"]\n', python=str(FARM_PYTHON))
     try:
         os.environ["ADMIN_PASSWORD"] = PASSWORD      # websitectl setup makes the first admin
         farm.start()
@@ -301,7 +312,11 @@ def _met(ok: bool) -> str:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=TOML",
+                        help='override a key of every demo backend, e.g. --set workers=2 or '
+                             '--set start=\'"always"\' (a TOML value)')
     args = parser.parse_args()
+    args.set = {k: tomllib.loads(f"v = {v}")["v"] for k, v in (item.split("=", 1) for item in args.set)}
     if not farmkit.is_root():
         sys.exit("bench_footprint needs root: the demo farm creates its users and drops privileges")
     if not FARM_PYTHON.exists():

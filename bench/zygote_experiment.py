@@ -34,6 +34,7 @@ FARM = REPO / "demo" / "etc" / "farm.toml"
 def backend_process(ident: str, host: str, ready_fd: int) -> None:
     """Load one backend's application, answer one request, report, and wait to be measured."""
     import importlib
+    os.chdir(os.environ["PWWW_ZYGOTE_DIR"])     # where the auth backend's store goes
     for name in FRAMEWORK:
         importlib.import_module(name)
     from pycopia_www.config import load_site
@@ -104,12 +105,15 @@ def measure_fork() -> dict[str, float]:
 
 
 def main() -> None:
+    import tempfile
     if os.geteuid() != 0:
         sys.exit("zygote_experiment needs root: page frames come from /proc/<pid>/pagemap")
-    for mode, measure in (("exec", measure_exec), ("fork", measure_fork)):
-        result = measure() if mode == "exec" else _in_child(measure)
-        print(f"{mode}: " + ", ".join(f"{k} {v / 1024:.1f}" for k, v in result.items())
-              + f"; total {sum(result.values()) / 1024:.1f} MB")
+    with tempfile.TemporaryDirectory(prefix="pwww-zygote-") as scratch:
+        os.environ["PWWW_ZYGOTE_DIR"] = scratch
+        for mode, measure in (("exec", measure_exec), ("fork", measure_fork)):
+            result = measure() if mode == "exec" else _in_child(measure)
+            print(f"{mode}: " + ", ".join(f"{k} {v / 1024:.1f}" for k, v in result.items())
+                  + f"; total {sum(result.values()) / 1024:.1f} MB")
 
 
 def _in_child(measure):

@@ -508,6 +508,8 @@ class Supervisor:
         if child.alive() or child.replacement is not None or self.stopping:
             self._unwatch(child)
         elif child.state == IDLE_STOPPED:
+            # (A protected backend's requests reach it only after its auth backend has answered
+            # lighttpd's question: the two start one after the other, each at its connection.)
             self._start_on_demand(child)
         elif child.state in ("backoff", "failed"):
             retry = max(1, round((child.next_start or time.monotonic()) - time.monotonic() + 0.5))
@@ -521,19 +523,6 @@ class Supervisor:
         log.info("%s: a connection is waiting; starting it", child.name)
         child.restarts += child.quick_failures > 0      # a retry after a failure is a restart
         self._spawn(child)
-        # lighttpd asks the virtual host's auth backend about every request to a protected
-        # backend first: start it alongside rather than one after the other.
-        auth = self._auth_child(child.backend)
-        if auth is not None and auth.state == IDLE_STOPPED:
-            log.info("%s: starting it with %s, whose requests it authorizes", auth.name, child.name)
-            self._spawn(auth)
-
-    def _auth_child(self, b: Backend) -> "BackendChild | None":
-        if b.auth is None:
-            return None
-        vhost = next((v for v in self.site.vhosts if v.name == b.host), None)
-        holder = vhost.auth_backend if vhost else None
-        return self.backends.get(holder.ident) if holder else None
 
     # ----- sockets ------------------------------------------------------------------------------
 

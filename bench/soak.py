@@ -170,21 +170,23 @@ def classify(record: Record, auth: dict[str, str], log) -> dict[str, int]:
     return counts
 
 
-def max_outage(record: Record) -> float:
-    """The longest time a backend went without a successful answer while it was being asked."""
-    longest = 0.0
+def max_outage(record: Record) -> tuple[float, str, float]:
+    """The longest time a backend went without a successful answer while it was being asked:
+    (milliseconds, which backend, when it began)."""
+    longest = (0.0, "-", 0.0)
     by_backend: dict[str, list] = {}
     for ident, start, end, ok, _ in record.requests:
         by_backend.setdefault(ident, []).append((end, start, ok))
-    for rows in by_backend.values():
+    for ident, rows in by_backend.items():
         rows.sort()
         last_ok = None
         for end, start, ok in rows:
             if ok:
                 if last_ok is not None:
-                    longest = max(longest, end - max(last_ok, start))
+                    began = max(last_ok, start)
+                    longest = max(longest, ((end - began) * 1000.0, ident, began))
                 last_ok = end
-    return longest * 1000.0
+    return longest
 
 
 def drift(samples, column: int, window: float) -> float:
@@ -251,8 +253,10 @@ def main():
         f"end: {states}")
     log(f"farm PSS drift {drift(samples, 2, window):+.1f} MB; processes first/last "
         f"{samples[0][4] if samples else '?'}/{samples[-1][4] if samples else '?'}")
+    outage, where, when = max_outage(record)
+    log(f"longest outage: {where}, {outage:.0f} ms from {when - began:.1f}s (see the chaos log above)")
     print(f"soak: requests={counts['requests']} failed={counts['failed']} "
-          f"max_outage_ms={max_outage(record):.0f} rss_drift_mb={drift(samples, 1, window):.1f} "
+          f"max_outage_ms={outage:.0f} rss_drift_mb={drift(samples, 1, window):.1f} "
           f"fd_drift={drift(samples, 3, window):.1f} in_flight_at_kill={counts['in_flight_at_kill']} "
           f"refused_at_restart={counts['refused_at_restart']} minutes={args.minutes:g}")
     if counts["failed"]:

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from farmkit import Farm, Load, kill
+from farmkit import Farm, Load, kill, wait_for
 from pycopia_www.farm.procfs import alive
 
 HOST = """\
@@ -62,22 +62,12 @@ def both_modes(request):
         f.cleanup()
 
 
-def _wait_for(predicate, within=10.0):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
 def test_kill_worker_under_load(both_modes):
     farm = both_modes
     before = farm.status()["backends"]["site.ui"]
     with Load(farm, "/") as load:
         kill(before["workers"][0])
-        _wait_for(lambda: len(set(farm.status()["backends"]["site.ui"]["workers"]) - set(before["workers"])) >= 1)
+        wait_for(lambda: len(set(farm.status()["backends"]["site.ui"]["workers"]) - set(before["workers"])) >= 1)
         time.sleep(0.5)
     after = farm.status()["backends"]["site.ui"]
     assert len(after["workers"]) == 2 and before["workers"][0] not in after["workers"]
@@ -90,7 +80,7 @@ def test_kill_master_under_load(both_modes):
     before = farm.status()["backends"]["site.ui"]
     with Load(farm, "/") as load:
         kill(before["pid"])
-        after = _wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
+        after = wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
                           and s["state"] == "running" and len(s["workers"]) == 2 and s)
         time.sleep(0.5)
     assert after["restarts"] == before["restarts"] + 1
@@ -103,7 +93,7 @@ def test_kill_lighttpd_under_load(both_modes):
     before = farm.status()["lighttpd"]
     with Load(farm, "/") as load:
         kill(before["pid"])
-        _wait_for(lambda: farm.status()["lighttpd"]["pid"] not in (None, before["pid"]))
+        wait_for(lambda: farm.status()["lighttpd"]["pid"] not in (None, before["pid"]))
         time.sleep(1.0)
     after = farm.status()["lighttpd"]
     assert after["restarts"] == before["restarts"] + 1 and after["state"] == "running"
@@ -134,7 +124,7 @@ def test_reload_adding_a_backend_reconfigures_lighttpd_without_failures(farm):
         farm.write_vhost("site", HOST + extra)
         farm.ctl("setup")       # the new backend's state directory and user
         farm.ctl("reload")
-        _wait_for(lambda: farm.json("/extra/x")["ident"] == "site.extra")
+        wait_for(lambda: farm.json("/extra/x")["ident"] == "site.extra")
     assert load.failures == [] and load.ok > 10
 
 
@@ -181,7 +171,7 @@ def test_broken_backend_is_given_up_and_reported():
     try:
         f.ctl("setup")
         f.ctl("start", check=False)       # reports the failed backend and exits 1
-        status = _wait_for(lambda: (s := f.status())["backends"]["site.broken"]["state"] == "failed" and s)
+        status = wait_for(lambda: (s := f.status())["backends"]["site.broken"]["state"] == "failed" and s)
         assert status["backends"]["site.broken"]["restarts"] >= 3
         assert status["backends"]["site.ui"]["state"] == "running"
         assert f.json("/")["ident"] == "site.ui"        # the rest keeps serving
@@ -237,7 +227,7 @@ def test_unwritable_directory_starts_nothing():
 def test_sighup_reloads_like_websitectl_reload(farm):
     before = farm.status()
     os.kill(before["supervisor"]["pid"], signal.SIGHUP)
-    after = _wait_for(lambda: (s := farm.status())["supervisor"]["generation"] == 1
+    after = wait_for(lambda: (s := farm.status())["supervisor"]["generation"] == 1
                       and not s["backends"]["site.ui"]["reloading"] and s)
     assert after["backends"]["site.ui"]["pid"] != before["backends"]["site.ui"]["pid"]
     assert farm.json("/")["ident"] == "site.ui"
@@ -251,12 +241,12 @@ def test_a_restarted_backend_runs_the_configuration_the_farm_validated(farm):
     farm.write_vhost("site", HOST.replace('pythonpath = ["@APPS@"]',
                                           'pythonpath = ["@APPS@"]\n    environment = { GREETING = "edited" }', 1))
     kill(before["pid"])
-    _wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
+    wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
               and s["state"] == "running")
     farm.wait_until_serving("/")
     assert farm.json("/")["greeting"] == ""
     farm.ctl("reload")
-    _wait_for(lambda: farm.json("/")["greeting"] == "edited")
+    wait_for(lambda: farm.json("/")["greeting"] == "edited")
 
 
 def test_urls_and_url_never_import_route_modules_as_root():

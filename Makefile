@@ -22,10 +22,15 @@ export ADMIN_PASSWORD ADMIN_PASSWORD_FILE
 
 # What the farm needs to run, and what the tests and benchmarks need on top.
 RUN_PACKAGES := lighttpd lighttpd-modules-lua python3-venv python3-dev gcc libcap-dev
-TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace
+# default-jre-headless runs the Nu Html Checker (vnu.jar); nodejs (with npm) runs jayson and
+# installs both from tests/js/package-lock.json; strace counts a worker's writes;
+# postgresql: the data tests start a server of their own (tests/pgserver.py), never the system one.
+TEST_PACKAGES := $(RUN_PACKAGES) w3c-sgml-lib chromium chromium-driver procps strace default-jre-headless nodejs postgresql
+# The outside tools the tests run that come from npm (jayson, vnu-jar).
+TEST_JS := tests/js
 BENCH_PACKAGES := $(TEST_PACKAGES) wrk uwsgi-core uwsgi-plugin-python3
 
-.PHONY: run test bench soak setup install clean screenshots
+.PHONY: run test test-tools bench soak setup install clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@scripts/system-packages $(RUN_PACKAGES)
@@ -43,11 +48,19 @@ run: setup
 
 test: install
 	@scripts/system-packages $(TEST_PACKAGES)
+	@$(MAKE) --no-print-directory test-tools
 	$(BIN)/python -m pytest
 
 screenshots: install
 	@scripts/system-packages $(TEST_PACKAGES)
 	$(BIN)/python scripts/screenshots
+
+# Exactly what package-lock.json records; no install scripts (vnu-jar's would fetch a Java of its
+# own: the tests run vnu.jar with Debian's).
+test-tools: $(TEST_JS)/node_modules/.installed
+$(TEST_JS)/node_modules/.installed: $(TEST_JS)/package.json $(TEST_JS)/package-lock.json
+	cd $(TEST_JS) && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # The benchmark peers live in their own venv so they never leak into the farm's.
 .venv-bench/.installed: pyproject.toml
@@ -66,4 +79,4 @@ soak: install
 	$(BIN)/python bench/soak.py --minutes $(SOAK_MINUTES)
 
 clean:
-	rm -rf $(VENV) var demo/var .pytest_cache
+	rm -rf $(VENV) var demo/var .pytest_cache $(TEST_JS)/node_modules

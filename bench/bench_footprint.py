@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path[:0] = [str(REPO / "tests"), str(REPO)]
 
+import demofarm                                                 # noqa: E402
 import farmkit                                                  # noqa: E402
 from bench_hello import run_bench                               # noqa: E402
 from pages import alone_pss                                     # noqa: E402
@@ -234,19 +235,23 @@ def put_to_sleep(farm, idents) -> None:
 
 
 def overridden(settings: dict):
-    """A tweak for demo_vhost: every backend with these keys set (`--set workers=2`), to measure
-    what a setting gives; start = "always" also drops idle_timeout, which it does not allow."""
+    """A tweak for demofarm.adapt_vhost: keys set in the demo's backends, to measure what a
+    setting gives. "KEY" applies to every application backend (not to an events backend, which
+    takes none of these), "NAME.KEY" to the backend NAME; start = "always" also drops
+    idle_timeout, which it does not allow."""
     def tweak(backend: dict) -> dict:
-        backend = {**backend, **settings}
-        if backend.get("start") == "always":
+        for key, value in settings.items():
+            name, _, key = key.rpartition(".")
+            if name == backend["name"] or (not name and backend.get("kind") != "events"):
+                backend = {**backend, key: value}
+        if backend.get("start", "always") == "always":
             backend.pop("idle_timeout", None)
         return backend
     return tweak
 
 
 def measure(args) -> dict:
-    farm = farmkit.Farm(farmkit.demo_vhosts(tweak=overridden(args.set)),
-                        farm_extra=f'pythonpath = ["{farmkit.DEMO}"]\n', python=str(FARM_PYTHON))
+    farm = demofarm.demo_farm(overridden(args.set), python=str(FARM_PYTHON))
     try:
         os.environ["ADMIN_PASSWORD"] = PASSWORD      # websitectl setup makes the first admin
         farm.start()
@@ -313,8 +318,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--set", action="append", default=[], metavar="KEY=TOML",
-                        help='override a key of every demo backend, e.g. --set workers=2 or '
-                             '--set start=\'"always"\' (a TOML value)')
+                        help='set a key of every demo backend (or of one: NAME.KEY), e.g. '
+                             '--set workers=2, --set ui.start=\'"on-demand"\' (a TOML value)')
     args = parser.parse_args()
     args.set = {k: tomllib.loads(f"v = {v}")["v"] for k, v in (item.split("=", 1) for item in args.set)}
     if not farmkit.is_root():

@@ -42,6 +42,8 @@ ROUTES = [
     ("docs", "ui", r"^/docs/(?P<path>.+)$", "/docs/<path:path>"),
     ("admin-user", "admin", r"^/users/(?P<name>[a-z]+)$", "/admin/users/<name>"),
     ("api-user", "api", r"^/api/v1/users/(?P<uid>\d+)$", "/api/v1/users/<int:uid>"),
+    # An optional named group; Werkzeug needs a rule per form.
+    ("items", "ui", r"^/items/(?:(?P<page>\d+)/)?$", ["/items/", "/items/<int:page>/"]),
 ]
 PREFIX = {"ui": "", "admin": "/admin", "api": ""}
 
@@ -56,6 +58,8 @@ CASES = [
     ("other backend (prefix)", "admin-user", {"name": "ann"}, None),
     ("other backend (regex)", "api-user", {"uid": 7}, None),
     ("with query", "row", {"table": "users", "row": 1}, {"page": 2, "q": "a b"}),
+    ("optional group given", "items", {"page": 2}, None),
+    ("optional group left out", "items", {}, None),
 ]
 
 
@@ -118,7 +122,8 @@ def make_django():
 
 
 def make_werkzeug():
-    adapter = Map([Rule(rule, endpoint=name) for name, _, _, rule in ROUTES]).bind("bench.test")
+    adapter = Map([Rule(rule, endpoint=name) for name, _, _, rules in ROUTES
+                   for rule in ([rules] if isinstance(rules, str) else rules)]).bind("bench.test")
     build = adapter.build
 
     def reverse(name, params, query):

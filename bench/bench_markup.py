@@ -23,11 +23,11 @@ DATA = [[f"r{row}c{column} <{row}> & \"{column}\"" for column in range(COLUMNS)]
         for row in range(ROWS)]
 TITLE = "Benchmark <table>"
 
+# The page ours writes for application/xhtml+xml (to_bytes()).
 TEMPLATE = jinja2.Environment(autoescape=True).from_string(
     '<!DOCTYPE html PUBLIC "-//W3C//DTD XHTML 1.0 Strict//EN" '
     '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">\n'
     '<html xmlns="http://www.w3.org/1999/xhtml" lang="en" xml:lang="en"><head>'
-    '<meta http-equiv="Content-Type" content="text/html; charset=utf-8"/>'
     "<title>{{ title }}</title></head><body><table><thead><tr>"
     '{% for heading in headings %}<th scope="col">{{ heading }}</th>{% endfor %}'
     "</tr></thead><tbody>"

@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE)]
 
 from bench_footprint import (ADMIN, PASSWORD, Client, answered, backend_urls,   # noqa: E402
-                             farm_processes, farmkit, procfs)
+                             demofarm, farm_processes, farmkit, procfs)
 from bench_hello import run_bench                                              # noqa: E402
 
 FARM_PYTHON = HERE.parent / ".venv" / "bin" / "python"
@@ -208,8 +208,7 @@ def main():
     if not farmkit.is_root():
         sys.exit("soak needs root: the demo farm creates its users and drops privileges")
     seconds = args.minutes * 60
-    farm = farmkit.Farm(farmkit.demo_vhosts(), farm_extra=f'pythonpath = ["{farmkit.DEMO}"]\n',
-                        python=str(FARM_PYTHON))
+    farm = demofarm.demo_farm(python=str(FARM_PYTHON))
     began = time.monotonic()
 
     def log(text):

@@ -1,8 +1,10 @@
 """Dropping root for good, and proving it.
 
 Order matters: supplementary groups and the gid can only be changed while still root, so they go
-first; setresuid last, with the saved uid too, so nothing can switch back.
+first; setresuid last, with the saved uid too, so nothing can switch back. A backend that stays
+root keeps only the capabilities it lists (capabilities.py), in every set, for good.
 """
+import ctypes
 import grp
 import logging
 import os
@@ -10,6 +12,8 @@ import pwd
 from dataclasses import dataclass
 
 import prctl
+
+from . import capabilities
 
 log = logging.getLogger("pycopia_www.privileges")
 
@@ -38,10 +42,14 @@ def running_as_root() -> bool:
     return os.geteuid() == 0
 
 
-def drop_to(creds: Credentials) -> None:
-    """Become `creds` for good. Raises PrivilegeError if the drop did not hold."""
+def drop_to(creds: Credentials, keep_capabilities=()) -> None:
+    """Become `creds` for good. Raises PrivilegeError if the drop did not hold. Staying root
+    (creds.uid 0), keep only the capabilities named in `keep_capabilities`."""
     if creds.uid == 0:
-        log.warning("running as root: user %r is configured for this backend", creds.user)
+        keep = capabilities.mask(keep_capabilities)
+        limit_capabilities(keep)
+        log.warning("running as root, with %s only", ", ".join(capabilities.names_of(keep)) or
+                    "no capabilities")
     else:
         os.setgroups(list(creds.groups))
         os.setresgid(creds.gid, creds.gid, creds.gid)
@@ -49,6 +57,55 @@ def drop_to(creds: Credentials) -> None:
         verify_dropped(creds)
     # Nothing exec'd from here (setuid binaries, file capabilities) can gain privileges.
     prctl.set_no_new_privs(1)
+
+
+_libc = ctypes.CDLL(None, use_errno=True)
+PR_CAPBSET_DROP, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 24, 47, 4
+_CAPABILITY_VERSION_3 = 0x20080522
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                ("inheritable", ctypes.c_uint32)]
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise PrivilegeError(f"{what}: {os.strerror(errno)}")
+
+
+def limit_capabilities(keep: int) -> None:
+    """As root: hold the capabilities in the bit mask `keep` and no others, in the bounding set
+    (so no exec can regain them), permitted and effective; none inheritable or ambient."""
+    with open("/proc/sys/kernel/cap_last_cap") as f:
+        last = int(f.read())
+    for cap in range(last + 1):
+        if not keep >> cap & 1:
+            _check(_libc.prctl(PR_CAPBSET_DROP, ctypes.c_ulong(cap), 0, 0, 0),
+                   f"dropping {capabilities.names_of(1 << cap)[0]} from the bounding set")
+    if _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) != 0 and \
+            ctypes.get_errno() != 22:       # EINVAL: a kernel without ambient capabilities
+        _check(-1, "clearing the ambient set")
+    held = keep & capabilities.process_sets()["CapPrm"]     # capset cannot add what is not held
+    data = (_CapData * 2)(*[_CapData(held >> s & 0xFFFFFFFF, held >> s & 0xFFFFFFFF, 0)
+                            for s in (0, 32)])
+    _check(_libc.capset(ctypes.byref(_CapHeader(_CAPABILITY_VERSION_3, 0)), data), "capset")
+    verify_capabilities(keep)
+
+
+def verify_capabilities(allowed: int) -> None:
+    """What /proc says this process holds: nothing outside `allowed`, nothing inheritable or
+    ambient. Raises PrivilegeError naming the set and the capabilities in it."""
+    for name, bits in capabilities.process_sets().items():
+        extra = bits & ~(allowed if name in ("CapPrm", "CapEff", "CapBnd") else 0)
+        if extra:
+            raise PrivilegeError(f"{name} holds {', '.join(capabilities.names_of(extra))}, "
+                                 f"which this process must not have")
 
 
 def verify_dropped(creds: Credentials) -> None:
@@ -63,6 +120,12 @@ def verify_dropped(creds: Credentials) -> None:
         except PermissionError:
             continue
         raise PrivilegeError("root could be regained after dropping privileges")
+    # Capabilities kept across the switch (keep-caps) would let it come back through capset().
+    # The bounding set may stay full: with no-new-privileges and no uid 0, exec grants nothing.
+    for name, bits in capabilities.process_sets().items():
+        if name != "CapBnd" and bits:
+            raise PrivilegeError(f"{name} holds {', '.join(capabilities.names_of(bits))} after "
+                                 f"dropping to {creds.user!r}")
 
 
 def spawn_as(creds: Credentials | None, argv, *, child_setup=None, **popen) -> "subprocess.Popen":

@@ -19,13 +19,19 @@ INTERNAL_ERROR = -32603
 METHOD_RAISED = -32000       # the method raised an exception; data names its type
 LOGIN_REQUIRED = -32001
 FORBIDDEN = -32003
+NOT_FOUND = -32004           # e.g. no row with that key (the database API)
+CONFLICT = -32009            # e.g. a unique or foreign key constraint refused the change
+
+# The code of a call whose method raised an HTTP error (or one the web layer translates, such as
+# an integrity error): by its status, the error's own type and reason in the answer.
+STATUS_CODES = {401: LOGIN_REQUIRED, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLICT}
 
 # The names clients give these codes when no Python exception names the error (rpc.discover
 # advertises them as x-error-codes; proxy.js and the Python client use the same names).
 ERROR_NAMES = {PARSE_ERROR: "ParseError", INVALID_REQUEST: "InvalidRequest",
                METHOD_NOT_FOUND: "MethodNotFound", INVALID_PARAMS: "InvalidParams",
                INTERNAL_ERROR: "InternalError", LOGIN_REQUIRED: "LoginRequired",
-               FORBIDDEN: "Forbidden"}
+               FORBIDDEN: "Forbidden", NOT_FOUND: "NotFound", CONFLICT: "Conflict"}
 
 # What a refused proxy call gets instead of a page, by HTTP status (the authorizer, the web
 # layer's route check and the proxy's own role check all answer these).
@@ -35,6 +41,10 @@ REFUSALS = {401: (LOGIN_REQUIRED, "login required"), 403: (FORBIDDEN, "forbidden
 MAX_BODY = 1 << 20           # bytes of one request body
 MAX_BATCH = 100              # calls in one batch
 MAX_DEPTH = 64               # nesting of arrays and objects in one value
+# Bounds on the work one body may ask for before any method runs (hash flooding and the like):
+MAX_ITEMS = 10_000           # members of one array or object
+MAX_ELEMENTS = 50_000        # members of all arrays and objects of one body together
+MAX_DIGITS = 1_300           # of one integer or decimal (a 4096-bit number fits)
 
 
 def refusal(status: int) -> dict:

@@ -1,11 +1,15 @@
 """Run one command as a logged-in user, from a backend that runs as root (docs/runas.md).
 
 The child gets the user's uid, gid and supplementary groups (as login would set them), a clean
-environment, the user's home as working directory, no inherited file descriptors and
-no-new-privileges; it runs in its own process group, which is killed when the command ends, times
-out or writes more than it may. Anything that would hand a client root is refused before forking.
+environment, the user's home as working directory, no inherited file descriptors,
+no-new-privileges and resource limits; it runs in its own process group, which is killed when the
+command ends, times out or writes more than it may. Anything that would hand a client root is
+refused before forking, and so is an account its administrator disabled (locked, expired, or
+with a shell that refuses logins), as login would refuse it.
 """
+import datetime
 import grp
+import math
 import os
 import pwd
 import selectors
@@ -14,6 +18,8 @@ import signal
 import subprocess
 import time
 from dataclasses import dataclass
+
+import resource
 
 import prctl
 
@@ -24,12 +30,29 @@ MiB = 1 << 20
 
 # Members of these can become root (sudoers' groups; setuid is blocked anyway by no-new-privs)
 # or act as root without it: raw disks, kernel memory, container and VM daemons.
+# shadow reads every password hash.
 ROOT_EQUIVALENT_GROUPS = frozenset({"root", "sudo", "wheel", "admin", "disk", "kmem", "docker",
-                                    "lxd", "libvirt"})
+                                    "lxd", "libvirt", "incus-admin", "shadow"})
+NO_LOGIN_SHELLS = frozenset({"nologin", "false"})
+SHADOW = "/etc/shadow"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Resource limits of the command (soft and hard alike). CPU time is the timeout's."""
+    processes: int = 256            # RLIMIT_NPROC: all of the user's processes (a fork bomb stops)
+    open_files: int = 1024          # RLIMIT_NOFILE
+    address_space: int = 1 << 30    # RLIMIT_AS, bytes
+    file_size: int = 256 << 20      # RLIMIT_FSIZE: the largest file the command may write, bytes
+    # Core dumps are always off: a dump of a command run for a web client is nobody's to read.
+
+
+DEFAULT_LIMITS = Limits()
 
 
 class RunAsRefused(Exception):
     """The command was not run; `reason` says why, in words fit for the client."""
+    pwww_public_error = True        # so a proxy passes the reason on (proxy.errors.public_error)
 
     def __init__(self, reason: str):
         super().__init__(reason)
@@ -84,7 +107,42 @@ def check_user(username: str) -> Credentials:
         raise RunAsRefused(f"{username!r} is in root-equivalent group(s) {', '.join(strong)}")
     if not os.path.isdir(creds.home):
         raise RunAsRefused(f"{username!r} has no home directory ({creds.home})")
+    shell = pwd.getpwnam(username).pw_shell or "/bin/sh"
+    if os.path.basename(shell) in NO_LOGIN_SHELLS:
+        raise RunAsRefused(f"{username!r} may not log in: its shell {shell} refuses logins")
+    if (disabled := account_disabled(username)) is not None:
+        raise RunAsRefused(f"{username!r} {disabled}")
     return creds
+
+
+def account_disabled(username: str, shadow: str = SHADOW, today: int | None = None) -> str | None:
+    """Why the account's /etc/shadow entry disables it (as pam_unix's account check would), or
+    None. Locked: the password starts with "!" (passwd -l, usermod -L, or never set). Expired:
+    the account's expiry date has come. Inactive: the password expired longer ago than its grace
+    period. A user without an entry is refused too: nothing says the account is enabled."""
+    today = int(time.time() // 86400) if today is None else today
+    try:
+        with open(shadow) as f:
+            entry = next((line.rstrip("\n").split(":") for line in f
+                          if line.startswith(username + ":")), None)
+    except OSError as exc:
+        return f"cannot be checked: {shadow}: {exc.strerror}"
+    if entry is None or len(entry) < 8:
+        return f"has no entry in {shadow}, so nothing says the account is enabled"
+    _, password, changed, _, maximum, _, inactive, expire = entry[:8]
+    if password.startswith("!"):
+        return "is locked (usermod --unlock, or set a password)"
+    if expire.isdigit() and today >= int(expire):
+        return f"expired on {_day(int(expire))}"
+    if changed.isdigit() and int(changed) > 0 and maximum.isdigit() and inactive.isdigit():
+        last_day = int(changed) + int(maximum) + int(inactive)
+        if today > last_day:
+            return f"is inactive since {_day(last_day + 1)}: its password expired"
+    return None
+
+
+def _day(days: int) -> str:
+    return (datetime.date(1970, 1, 1) + datetime.timedelta(days=days)).isoformat()
 
 
 def _group_names(gids) -> set[str]:
@@ -120,8 +178,9 @@ def clean_environment(creds: Credentials) -> dict[str, str]:
 
 
 def run_as(username: str, argv, *, timeout: float = 10.0, max_output: int = MiB,
-           input: bytes | str | None = None) -> RunResult:
-    """Run argv as `username` and capture its output (at most max_output bytes per stream).
+           input: bytes | str | None = None, limits: Limits = DEFAULT_LIMITS) -> RunResult:
+    """Run argv as `username` and capture its output (at most max_output bytes per stream),
+    under `limits` and at most the timeout's CPU seconds (rounded up, plus one).
 
     Raises RunAsRefused when the user or command is not allowed, or the child could not
     become the user; a command that runs and fails is a RunResult with its returncode.
@@ -131,9 +190,21 @@ def run_as(username: str, argv, *, timeout: float = 10.0, max_output: int = MiB,
     if isinstance(input, str):
         input = input.encode()
 
+    cpu_seconds = math.ceil(timeout) + 1
+
     def as_user():              # in the child, after the drop (which also proves root cannot
         prctl.set_pdeathsig(signal.SIGKILL)     # come back): the backend worker dies, so does
         os.chdir(creds.home)    # the command; a home the user cannot enter is an error
+        # Last: the parent's descriptors are still open here (closed just before exec), and
+        # the drop's checks open files, which a low RLIMIT_NOFILE could refuse.
+        for kind, value in ((resource.RLIMIT_NPROC, limits.processes),
+                            (resource.RLIMIT_NOFILE, limits.open_files),
+                            (resource.RLIMIT_AS, limits.address_space),
+                            (resource.RLIMIT_FSIZE, limits.file_size),
+                            (resource.RLIMIT_CPU, cpu_seconds), (resource.RLIMIT_CORE, 0)):
+            hard = resource.getrlimit(kind)[1]      # only ever lowered
+            value = value if hard == resource.RLIM_INFINITY else min(value, hard)
+            resource.setrlimit(kind, (value, value))
 
     try:
         proc = spawn_as(

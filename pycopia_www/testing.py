@@ -70,6 +70,19 @@ def _loaded(site: Site | str | Path) -> Site:
     return site
 
 
+def _built(site: Site, backend, **kw):
+    """build_app, after doing what `websitectl setup` does for a backend with a database: bring
+    its schema to the newest revision (a relative SQLite file is in the working directory)."""
+    if backend.database is not None:
+        from .data.migrate import Schema
+        schema = Schema(backend.database)
+        try:
+            schema.upgrade()
+        finally:
+            schema.close()
+    return build_app(site, backend, **kw)
+
+
 class Client:
     __test__ = False
 
@@ -119,7 +132,7 @@ class Client:
     @classmethod
     def for_backend(cls, site: Site | str | Path, ident: str, **kw) -> "Client":
         site = _loaded(site)
-        return cls(build_app(site, site.backend(ident)), **kw)
+        return cls(_built(site, site.backend(ident)), **kw)
 
     @classmethod
     def for_site(cls, site: Site | str | Path, host: str | None = None, **kw) -> "Client":
@@ -142,7 +155,7 @@ class Client:
                 return None
             b = where.backend
             if b.ident not in apps:
-                apps[b.ident] = build_app(site, b, url_map=url_map)
+                apps[b.ident] = _built(site, b, url_map=url_map)
             return (apps[b.ident],) + _split(b, path)
 
         default = url_map.default.vhost

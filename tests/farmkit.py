@@ -17,13 +17,12 @@ import tempfile
 import textwrap
 import threading
 import time
-import tomllib
 from pathlib import Path
+from urllib.parse import urlencode
 
 REPO = Path(__file__).resolve().parent.parent
 WEBSITECTL = [sys.executable, "-m", "pycopia_www.ctl"]
 TEST_APPS = Path(__file__).resolve().parent / "apps"
-DEMO = REPO / "demo"
 
 # Backend accounts of test farms are per run: other runs (other engineers, CI) use this machine at
 # the same time with the same configurations, and each removes exactly what it made.
@@ -69,45 +68,6 @@ def remove_run_accounts() -> list[str]:
             subprocess.run(["groupdel", name], capture_output=True)
             removed.append(f"group {name}")
     return removed
-
-
-def _toml_value(value) -> str:
-    # JSON strings, numbers, booleans and arrays of them are also valid TOML.
-    if isinstance(value, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
-    return json.dumps(value)
-
-
-def _run_user(user: str) -> str:
-    return test_user(user[len("pwww-"):]) if user.startswith("pwww-") else user
-
-
-def demo_vhost(file: Path, extra_static: dict | None = None, tweak=None) -> str:
-    """One file of the demo's etc/backends.d adapted to a throw-away farm: this run's test users
-    (pwww-ui -> pwww-t-ui-<run id>), static directories as absolute paths into the repository,
-    `extra_static` (URL prefix -> directory) added to the default host, and each backend's table
-    passed through `tweak(backend) -> backend` if given."""
-    site = tomllib.loads(file.read_text())
-    static = {url: str(DEMO / directory) for url, directory in site.get("static", {}).items()}
-    if site.get("default"):
-        static.update((url, str(path)) for url, path in (extra_static or {}).items())
-    lines = [f"{key} = {_toml_value(value)}" for key, value in site.items()
-             if key not in ("static", "backend")]
-    if static:
-        lines.append(f"static = {_toml_value(static)}")
-    for backend in site["backend"]:
-        backend = {**backend, "user": _run_user(backend["user"])}
-        if tweak is not None:
-            backend = tweak(backend)
-        lines.append("\n[[backend]]")
-        lines += [f"{key} = {_toml_value(value)}" for key, value in backend.items()]
-    return "\n".join(lines) + "\n"
-
-
-def demo_vhosts(**adapt) -> dict[str, str]:
-    """Every virtual host of the demo, adapted by demo_vhost: {name: text} for Farm()."""
-    return {file.stem: demo_vhost(file, **adapt)
-            for file in sorted((DEMO / "etc" / "backends.d").glob("*.toml"))}
 
 
 def free_port() -> int:
@@ -226,6 +186,50 @@ class Farm:
         raise AssertionError(f"{path} not served within {within}s\n{self.logs()}")
 
 
+class Browser:
+    """Just enough of a browser: a cookie jar and the forms' CSRF token."""
+
+    def __init__(self, farm, host="main.test", address="127.0.0.1"):
+        """`address`: where it connects from (all of 127/8 is this machine), as REMOTE_ADDR."""
+        self.farm, self.host, self.cookies, self.address = farm, host, {}, address
+
+    def call(self, method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", self.farm.port, timeout=15,
+                                          source_address=(self.address, 0))
+        h = {"Host": self.host, **(headers or {})}
+        if self.cookies:
+            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        try:
+            conn.request(method, path, body=body, headers=h)
+            resp = conn.getresponse()
+            data = resp.read()
+        finally:
+            conn.close()
+        for header in resp.headers.get_all("Set-Cookie") or ():
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in header:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return resp.status, resp.headers, data
+
+    def get(self, path, **headers):
+        return self.call("GET", path, headers=headers)
+
+    def post(self, path, fields, **headers):
+        return self.call("POST", path, urlencode(fields).encode(),
+                         {"Content-Type": "application/x-www-form-urlencoded", **headers})
+
+    def token(self, path="/auth/login") -> str:
+        page = self.get(path)[2].decode()
+        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+
+    def login(self, name="ann", password="ann-pw-1", next_="/g/"):
+        return self.post("/auth/login", {"name": name, "password": password, "next": next_,
+                                         "csrf_token": self.token()})
+
+
 class Load:
     """Background clients hammering a path, counting answers, bounded in time."""
 
@@ -299,11 +303,15 @@ def proc_ids(pid: int) -> dict:
 
 @contextlib.contextmanager
 def login_user(tag: str, *useradd_options: str):
-    """A regular (non-system) account with a home directory, as a person would have; removed
-    afterwards with its home. The name is per test process, so concurrent runs do not collide."""
+    """A regular (non-system) account with a home directory and a password, as a person would
+    have (an account without one is locked, which run_as refuses); removed afterwards with its
+    home. The name is per test process, so concurrent runs do not collide."""
     name = f"pwww-t-{tag}{os.getpid() % 100000}"
     options = useradd_options if "--gid" in useradd_options else ("--user-group", *useradd_options)
-    subprocess.run(["useradd", "--create-home", "--shell", "/bin/sh", *options, name],
+    if "--shell" not in options:
+        options = ("--shell", "/bin/sh", *options)
+    subprocess.run(["useradd", "--create-home", *options, name], check=True, capture_output=True)
+    subprocess.run(["chpasswd"], input=f"{name}:{secrets.token_urlsafe(16)}\n", text=True,
                    check=True, capture_output=True)
     try:
         yield name

@@ -1,7 +1,9 @@
-// The demo pages' live parts, all through the proxy at /api/demo (handlers/ui/api.py):
-// the status panel refreshes without a page load, the settings form is saved with a proxy
-// call, and a rejected call is shown where it happened. Each part starts only if its page has it.
+// The demo pages' live parts: the settings form is saved with a call to the proxy at /api/demo
+// (handlers/ui/api.py), a rejected call is shown where it happened, and the notes list grows when
+// anyone adds a note (pushed on topic notes.added by the db backend). Each part starts only if its page has it.
+// (The home page's status panel needs nothing here: its elements are bound by /pwww/live.js.)
 import { connect } from "/pwww/proxy.js";
+import { subscribe } from "/pwww/events.js";
 
 const byId = (id) => document.getElementById(id);
 
@@ -13,38 +15,6 @@ function show(id, text, isError = false) {
 
 // A rejection as a reader wants it: the exception's message, and its type when that helps.
 const describe = (error) => (error.code === -32000 ? `${error.type}: ${error.message}` : error.message);
-
-// The same formats as handlers/ui/views.py, so a refresh changes only what changed.
-function formatDuration(seconds) {
-  const minutes = Math.floor(seconds / 60);
-  const [days, hours, mins] = [Math.floor(minutes / 1440), Math.floor(minutes / 60) % 24, minutes % 60];
-  const rest = `${hours} h ${String(mins).padStart(2, "0")} min`;
-  return days ? `${days} d ${rest}` : rest;
-}
-const formatBytes = (n) => `${(n / 2 ** 30).toFixed(1)} GiB`;
-
-async function liveStatus(demo) {
-  // The first settings and status calls leave in the same tick: one batched request.
-  const [settings] = await Promise.all([demo.settings(), refresh()]);
-  setInterval(refresh, settings.refresh_seconds * 1000);
-
-  async function refresh() {
-    try {
-      const s = await demo.status();
-      show("status-hostname", s.hostname);
-      show("status-uptime", formatDuration(s.uptime));
-      show("status-load", s.load.map((x) => x.toFixed(2)).join(" "));
-      show("status-memory", `${formatBytes(s.memory_available)} of ${formatBytes(s.memory_total)}`);
-      show("status-processes", String(s.processes));
-      show("status-worker", String(s.worker));
-      show("status-updated", new Date().toLocaleTimeString());
-      show("status-error", "");
-    } catch (error) {
-      // Keep the last good values; say they are stale and why.
-      show("status-error", `Not updated: ${describe(error)}`, true);
-    }
-  }
-}
 
 function failingCall(demo) {
   const button = byId("fail-button");
@@ -100,24 +70,45 @@ function pendingCountdown() {
   tick();
 }
 
+const MAX_NOTES = 50;               // as handlers/db/views.py keeps
+
+// The db backend publishes each note once it is committed (notes.added, handlers/db/views.py).
+function liveNotes() {
+  const list = byId("notes");
+  subscribe("notes.added", ({ text }) => {
+    list.querySelector("li.empty")?.remove();
+    const item = document.createElement("li");
+    item.textContent = text;                    // text, never markup
+    list.append(item);
+    while (list.children.length > MAX_NOTES) list.firstElementChild.remove();
+  }, {
+    // Notes were added while this page could not hear them: take the list as the server has it.
+    onMissed: async () => {
+      const page = new DOMParser().parseFromString(await (await fetch("/notes")).text(), "text/html");
+      const fresh = page.getElementById("notes");
+      if (fresh) list.replaceChildren(...[...fresh.children].map((li) => document.importNode(li, true)));
+    },
+  });
+}
+
 async function main() {
   if (document.readyState === "loading") {
     await new Promise((resolve) => document.addEventListener("DOMContentLoaded", resolve, { once: true }));
   }
   if (byId("pending")) pendingCountdown();
+  if (byId("notes")) liveNotes();
   let demo;
   try {
     demo = await connect("/api/demo");
   } catch (error) {
-    const where = byId("status-error") ?? byId("settings-result") ?? byId("fail-result");
+    const where = byId("settings-result") ?? byId("fail-result");
     if (where) show(where.id, `The live parts are off: ${describe(error)}`, true);
     return;
   }
   if (byId("fail-button")) failingCall(demo);
   if (byId("settings-form")) settingsForm(demo);
-  // Every handler is in place: say so (for style sheets and tests), then start the refreshing.
+  // Every handler is in place: say so (for style sheets and tests).
   document.body.classList.add("live");
-  if (byId("status")) liveStatus(demo);
 }
 
 main();

@@ -1,30 +1,39 @@
-"""Password hashes: scrypt with a per-user random salt, parameters stored with the hash so they
-can be raised later without invalidating old hashes."""
+"""Password hashes: scrypt with a per-user random salt, parameters stored with the hash so the
+cost can be raised without invalidating old hashes: a hash below the current cost is replaced at
+the next successful login (needs_rehash)."""
 import base64
 import hashlib
 import hmac
 import secrets
 
-N, R, P = 2 ** 14, 8, 1         # ~16 MiB and tens of milliseconds per guess
-_DUMMY = None
+# N = 2^17, r = 8, p = 1: OWASP's minimum for scrypt (128 MiB and a few hundred milliseconds per
+# guess). A virtual host may choose another cost ([auth] password_cost), within MIN/MAX_COST.
+DEFAULT_COST = 17
+MIN_COST, MAX_COST = 14, 18
+R, P = 8, 1
+# scrypt needs 128 * r * N bytes; stored parameters above MAX_COST are refused, not computed.
+_MAXMEM = 129 * R * 2 ** MAX_COST
+_dummies: dict[int, str] = {}
 
 
 def _b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, cost: int = DEFAULT_COST) -> str:
+    n = 2 ** cost
     salt = secrets.token_bytes(16)
-    key = hashlib.scrypt(password.encode(), salt=salt, n=N, r=R, p=P, dklen=32)
-    return f"scrypt${N}${R}${P}${_b64(salt)}${_b64(key)}"
+    key = hashlib.scrypt(password.encode(), salt=salt, n=n, r=R, p=P, dklen=32, maxmem=_MAXMEM)
+    return f"scrypt${n}${R}${P}${_b64(salt)}${_b64(key)}"
 
 
-def verify_password(password: str, stored: str | None) -> bool:
-    """Constant work whether or not the user exists (stored None): no timing hint about names."""
-    global _DUMMY
+def verify_password(password: str, stored: str | None, cost: int = DEFAULT_COST) -> bool:
+    """Constant work whether or not the user exists (stored None, checked against a dummy hash
+    of `cost`, the store's current cost): no timing hint about names."""
     if stored is None:
-        _DUMMY = _DUMMY or hash_password(secrets.token_hex(8))
-        verify_password(password, _DUMMY)
+        if cost not in _dummies:
+            _dummies[cost] = hash_password(secrets.token_hex(8), cost)
+        verify_password(password, _dummies[cost])
         return False
     try:
         kind, n, r, p, salt, key = stored.split("$")
@@ -32,10 +41,19 @@ def verify_password(password: str, stored: str | None) -> bool:
             return False
         expected = base64.b64decode(key)
         got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r),
-                             p=int(p), dklen=len(expected), maxmem=64 << 20)
+                             p=int(p), dklen=len(expected), maxmem=_MAXMEM)
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(got, expected)
+
+
+def needs_rehash(stored: str, cost: int = DEFAULT_COST) -> bool:
+    """Whether `stored` was made with less work than `cost` asks for (or is not understood)."""
+    try:
+        kind, n, r, p, _salt, _key = stored.split("$")
+        return kind != "scrypt" or int(n) < 2 ** cost or int(r) < R or int(p) < P
+    except ValueError:
+        return True
 
 
 def generate_password() -> str:

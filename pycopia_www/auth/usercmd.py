@@ -10,13 +10,15 @@ stays that user's file and root never opens it.
     python -m pycopia_www.auth.usercmd list
     python -m pycopia_www.auth.usercmd first-admin         stdin: a password, or empty to generate
 
-ROLES is comma-separated (may be empty). Exit 1 with the reason on stderr when it cannot be done.
+Any of them may start with `--password-cost N`, the virtual host's [auth] password_cost (the
+cost new hashes are made at; default passwords.DEFAULT_COST). ROLES is comma-separated (may be empty). Exit 1 with the reason on stderr when it cannot be done.
 """
 import sys
 from pathlib import Path
 
+from ..events import reauthorize
 from .authorizer import STORE_FILE
-from .passwords import generate_password
+from .passwords import DEFAULT_COST, generate_password
 from .store import Store, UserError, check_name
 
 ADMIN = "admin"
@@ -66,8 +68,12 @@ def run(store: Store, action: str, args: list[str]) -> str:
 
 
 def main(argv: list[str]) -> int:
+    args, cost = argv[1:], DEFAULT_COST
+    if args[:1] == ["--password-cost"]:
+        cost, args = int(args[1]), args[2:]
     try:
-        out = run(Store(Path(STORE_FILE)), argv[1], argv[2:])
+        out = run(Store(Path(STORE_FILE), password_cost=cost, on_change=reauthorize), args[0],
+                  args[1:])
     except UserError as exc:
         print(str(exc), file=sys.stderr)
         return 1

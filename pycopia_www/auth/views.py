@@ -4,6 +4,7 @@ import math
 
 from ..ui.layout import page
 from ..web.response import Redirect, Response
+from . import throttle
 from .authorizer import service, session_cookie_name
 from .store import UserError, check_name
 
@@ -18,7 +19,7 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def login_page(request, *, error=None, status=200, name=""):
+def login_page(request, *, error=None, status=200, name="", headers=()):
     login = page(request, "Log in")
     content = login.content
     if request.user is not None:
@@ -32,7 +33,7 @@ def login_page(request, *, error=None, status=200, name=""):
     form.add_hidden("next", safe_next(request.query.get("next") or request.form.get("next")))
     form.add_submit("Log in")
     body, content_type = login.render(request.headers.get("Accept"))
-    return Response(body, status, [("Vary", "Accept")], content_type)
+    return Response(body, status, [("Vary", "Accept"), *headers], content_type)
 
 
 class Login:
@@ -49,18 +50,19 @@ class Login:
             check_name(name)
         except UserError:
             name = name[:64]
-        window = settings.failure_window
-        if store.failures("user", name, window) >= settings.max_failures or \
-                store.failures("address", address, window) >= settings.max_failures_per_address:
-            log.warning("login throttled: user %r from %s", name, address)
-            minutes = math.ceil(window / 60)
-            return login_page(request, name=name, status=429,
-                              error=f"Too many failed logins. Try again in {minutes} minute(s).")
+        attempt, history = store.begin_attempt(name, address, settings.failure_window)
+        pause = throttle.wait(history, settings, store.clock())
+        if pause:
+            store.forget_attempt(attempt)
+            log.warning("login throttled: user %r from %s for %.0f s", name, address, pause)
+            seconds = math.ceil(pause)
+            when = f"{seconds} second(s)" if seconds < 120 else f"{math.ceil(seconds / 60)} minute(s)"
+            return login_page(request, name=name, status=429, headers=[("Retry-After", str(seconds))],
+                              error=f"Too many failed logins. Try again in {when}.")
         if not password or not store.check_password(name, password):
-            store.record_failure(name, address)
             log.info("login failed: user %r from %s", name, address)
             return login_page(request, name=name, status=401, error="Wrong user name or password.")
-        store.clear_failures(name)
+        store.login_succeeded(attempt, name, address)
         # A new token on every login, and the old one ends: a token planted before the login
         # (session fixation) is worth nothing after it.
         cookie = session_cookie_name(request)

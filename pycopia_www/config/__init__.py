@@ -6,12 +6,13 @@ Everything is validated at load time; every error is a ConfigError naming file, 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .database import DatabaseSettings
 from .errors import ConfigError
 from .farm import FarmSettings, Supervision, load_farm, read_text
-from .site import AuthSettings, Backend, VirtualHost, load_virtual_host
+from .site import AuthSettings, Backend, EventSettings, TopicRule, VirtualHost, load_virtual_host
 
-__all__ = ["AuthSettings", "ConfigError", "FarmSettings", "Supervision", "Backend", "VirtualHost",
-           "Site", "Snapshot", "load_site"]
+__all__ = ["AuthSettings", "ConfigError", "DatabaseSettings", "EventSettings", "FarmSettings",
+           "Supervision", "Backend", "TopicRule", "VirtualHost", "Site", "Snapshot", "load_site"]
 
 
 @dataclass(frozen=True)

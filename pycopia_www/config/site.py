@@ -1,10 +1,14 @@
 """Virtual hosts and their backends: one TOML file per host in etc/backends.d/."""
+import dataclasses
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import STATIC_DIR, STATIC_URL
+from .. import capabilities as caps
+from .database import DatabaseSettings, load_database
+from . import topics
 from .errors import ConfigError
 from .fields import Fields
 
@@ -19,6 +23,47 @@ MAX_WORKERS = 256
 _WORKER_RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
 _SIZE = re.compile(r"^([1-9]\d*)([KMG])$")
 _SIZE_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
+# [auth] password_cost: log2 of scrypt's N. 17 is OWASP's minimum; below it only for tests.
+# (auth.passwords holds the same numbers; a unit test keeps them equal.)
+PASSWORD_COST_DEFAULT, PASSWORD_COSTS = 17, range(14, 19)
+
+BACKEND_KINDS = ("app", "events")
+# What an events backend runs: the framework's events server (docs/events.md), never site code.
+# As its `app` it is a plain callable without routes to every tool that loads applications.
+EVENTS_SERVER = "pycopia_www.events.server:serve"
+
+
+@dataclass(frozen=True)
+class TopicRule:
+    pattern: str                # a topic pattern (config/topics.py)
+    read: frozenset[str]        # roles a subscriber needs; empty: anyone may listen
+
+
+@dataclass(frozen=True)
+class EventSettings:
+    """What a backend with kind = "events" serves: its topics, and the limits of its streams."""
+    topics: tuple[TopicRule, ...]   # the most specific pattern first
+    replay: int                 # events kept per topic for clients that reconnect
+    max_event: int              # bytes of one published value (JSON)
+    max_streams: int            # open streams in all
+    max_streams_per_client: int  # ... from one client address
+    max_streams_per_session: int  # ... of one session
+    stream_buffer: int          # bytes a stream may have unsent before its subscriber is dropped
+    heartbeat: float            # seconds between keep-alive comments on an idle stream
+    max_stream_age: float       # seconds after which a stream ends and its client reconnects
+
+    def rule(self, topic: str) -> TopicRule | None:
+        """The rule of one topic name: the most specific declared pattern covering it."""
+        return next((r for r in self.topics if topics.covers(r.pattern, topic)), None)
+
+    def roles_to_read(self, subscription: str) -> frozenset[str] | None:
+        """The roles a subscriber needs for a topic name or pattern: for a pattern, those of
+        every declared topic it may deliver. None: nothing declared matches it."""
+        if not subscription.endswith("*"):
+            found = self.rule(subscription)
+            return None if found is None else found.read
+        rules = [r for r in self.topics if topics.overlap(r.pattern, subscription)]
+        return frozenset().union(*(r.read for r in rules)) if rules else None
 
 
 @dataclass(frozen=True)
@@ -42,6 +87,13 @@ class Backend:
     auth: str | None = None     # "required", "optional" (see docs/auth.md) or None: no authorizer
     roles: tuple[str, ...] = ()  # with auth = "required": roles every route needs
     pythonpath: tuple[Path, ...] = ()  # put in front of the farm's pythonpath in this backend
+    # user = "root" only: the capabilities it keeps (capabilities.RUN_AS unless listed); any
+    # other user keeps none.
+    capabilities: tuple[str, ...] = ()
+    database: DatabaseSettings | None = None  # see config/database.py and docs/data.md
+    kind: str = "app"           # "app": the site's application; "events": the events server
+    publish: tuple[str, ...] = ()  # topic patterns this backend's user may publish
+    events: EventSettings | None = None  # with kind = "events"
     min_workers: int | None = None  # the fewest (workers = "1..4": 1); None: as many as workers
     start: str = "always"       # or "on-demand": started at the first connection, stopped when idle
     idle_timeout: float = 300.0  # on demand: seconds without a request before it is stopped
@@ -71,9 +123,12 @@ class AuthSettings:
     backend: str                # the backend (in the same file) holding users and sessions
     idle_timeout: float         # seconds without a request after which a session ends
     max_age: float              # seconds after login after which a session ends regardless
-    max_failures: int           # failed logins per user name within failure_window: locked
-    max_failures_per_address: int   # the same per client address
+    max_failures: int           # failed logins for a name from one address within failure_window
+                                # (that address waits), and from anywhere (the name backs off)
+    max_failures_per_address: int   # failed logins from one address, any names: it waits
     failure_window: float       # seconds
+    backoff_max: float = 60.0   # seconds: the longest a name's back-off grows (auth/throttle.py)
+    password_cost: int = PASSWORD_COST_DEFAULT  # log2 of scrypt's N for new (and rehashed) hashes
 
 
 @dataclass(frozen=True)
@@ -91,6 +146,10 @@ class VirtualHost:
     @property
     def auth_backend(self) -> Backend | None:
         return next((b for b in self.backends if self.auth and b.name == self.auth.backend), None)
+
+    @property
+    def events_backend(self) -> Backend | None:
+        return next((b for b in self.backends if b.kind == "events"), None)
 
     def routing_order(self) -> list[Backend]:
         """Which backend gets a path: regex backends as declared, then prefixes longest first.
@@ -116,6 +175,11 @@ def _check_account(value: str) -> str | None:
 def _check_role(value: str) -> str | None:
     return None if _ROLE.match(value) else (
         f"{value!r} is not a role name (lower case letters, digits, '-' or '_', starting with a letter)")
+
+
+def _check_capability(value: str) -> str | None:
+    return None if caps.canonical(value) else (
+        f"{value!r} is not a Linux capability (capabilities(7), e.g. CAP_NET_BIND_SERVICE)")
 
 
 def _check_dotted(value: str) -> str | None:
@@ -200,6 +264,7 @@ def load_virtual_host(file: Path, root: Path, text: str) -> VirtualHost:
         raise f.error("backend", "no [[backend]] declared")
     _check_unique(file, backends)
     _check_auth(file, auth, backends)
+    _check_events(file, backends)
     return VirtualHost(file, name, hosts, default, static, backends, auth, any_host)
 
 
@@ -224,6 +289,10 @@ def _load_auth(f: Fields) -> AuthSettings:
         max_failures=f.get("max_failures", int, 5, check=positive),
         max_failures_per_address=f.get("max_failures_per_address", int, 20, check=positive),
         failure_window=f.get("failure_window", float, 300.0, check=positive),
+        backoff_max=f.get("backoff_max", float, 60.0, check=positive),
+        password_cost=f.get("password_cost", int, PASSWORD_COST_DEFAULT, check=lambda v: None
+                            if v in PASSWORD_COSTS else f"must be {PASSWORD_COSTS.start} to "
+                            f"{PASSWORD_COSTS.stop - 1} (scrypt N = 2^value)"),
     )
     if auth.idle_timeout > auth.max_age:
         raise f.error("idle_timeout", f"must not be longer than max_age ({auth.max_age:g})")
@@ -254,7 +323,14 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
     match = f.get("match", str, None, check=_check_regex)
     if (prefix is None) == (match is None):
         raise f.error("prefix", "set exactly one of prefix and match")
-    workers = _workers(f)
+    kind = f.get("kind", str, "app", check=lambda v: None if v in BACKEND_KINDS else
+                 f"{v!r} must be one of {', '.join(map(repr, BACKEND_KINDS))}")
+    events = kind == "events"
+    for name in (_NOT_FOR_EVENTS if events else _EVENTS_ONLY):
+        if f.has(name):
+            raise f.error(name, 'does not apply to an events backend (it runs the framework\'s '
+                                'events server)' if events else 'applies only to kind = "events"')
+    workers = (1, 1) if events else _workers(f)
     start = f.get("start", str, "always", check=lambda v: None if v in START_MODES else
                   f"{v!r} must be one of {', '.join(map(repr, START_MODES))}")
     backend = Backend(
@@ -263,7 +339,7 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         user=f.get("user", str, check=_check_account),
         group=f.get("group", str, None, check=_check_account),
         prefix=prefix, match=match,
-        app=f.get("app", str, check=_check_dotted),
+        app=EVENTS_SERVER if events else f.get("app", str, check=_check_dotted),
         workers=workers[1],
         min_workers=workers[0] if workers[0] != workers[1] else None,
         max_requests=f.get("max_requests", int, 0, check=lambda v: None if v >= 0 else "must be >= 0"),
@@ -277,6 +353,10 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         roles=f.strings("roles", (), check=_check_role),
         pythonpath=tuple((root / p).resolve() for p in f.strings(
             "pythonpath", (), check=lambda v: None if v else "must not be empty")),
+        database=load_database(f, root),
+        kind=kind,
+        publish=f.strings("publish", (), check=topics.check_declared),
+        events=_load_events(f) if events else None,
         start=start,
         idle_timeout=f.get("idle_timeout", float, 300.0,
                            check=lambda v: None if v >= 1 else "must be at least 1 (seconds)"),
@@ -291,6 +371,18 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
             if f.has(key):
                 raise f.error(key, "a remote backend (addresses) is not started here: "
                                    "set it where it runs (websitectl serve)")
+    if events and backend.auth == "required":
+        raise f.error("auth", 'an events backend takes auth = "optional": who may listen is said '
+                              'per topic (topics = { "name" = ["role", ...] })')
+    if backend.publish and backend.remote:
+        raise f.error("publish", "a remote backend cannot publish: the publish socket is local")
+    if f.has("capabilities") and backend.user != "root":
+        raise f.error("capabilities", 'capabilities need user = "root": a backend running as '
+                                      'another user holds none')
+    listed = f.strings("capabilities", caps.RUN_AS if backend.user == "root" else (),
+                       check=_check_capability)
+    backend = dataclasses.replace(backend, capabilities=tuple(dict.fromkeys(
+        caps.canonical(name) for name in listed)))
     f.done()
     return backend
 
@@ -323,6 +415,64 @@ def _size(f: Fields, name: str) -> int:
     return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
 
 
+# Keys of an ordinary backend that an events backend has no use for, and the other way round.
+_NOT_FOR_EVENTS = ("app", "workers", "max_requests", "timeout", "middleware", "addresses",
+                   "roles", "publish", "start", "idle_timeout", "max_rss")
+_EVENTS_ONLY = ("topics", "replay", "max_event", "max_streams", "max_streams_per_client",
+                "max_streams_per_session", "stream_buffer", "heartbeat", "max_stream_age")
+
+
+def _load_events(f: Fields) -> EventSettings:
+    def at_least(low):
+        return lambda v: None if v >= low else f"must be at least {low:g}"
+    declared = f.get("topics", dict)
+    if not declared:
+        raise f.error("topics", 'declare at least one topic: topics = { "name" = [] }')
+    rules = []
+    for pattern, read in declared.items():
+        key = f"topics.{pattern!r}"
+        if problem := topics.check_declared(pattern):
+            raise f.error(key, problem)
+        if not isinstance(read, list) or not all(isinstance(r, str) for r in read):
+            raise f.error(key, "must be a list of the roles that may read it ([] for anyone)")
+        for role in read:
+            if problem := _check_role(role):
+                raise f.error(key, problem)
+        rules.append(TopicRule(pattern, frozenset(read)))
+    rules.sort(key=lambda r: topics.specificity(r.pattern))
+    return EventSettings(
+        topics=tuple(rules),
+        replay=f.get("replay", int, 32, check=lambda v: None if 0 <= v <= 10000 else "must be 0-10000"),
+        max_event=f.get("max_event", int, 16384, check=lambda v: None if 256 <= v <= 60000 else
+                        "must be 256-60000 (bytes)"),
+        max_streams=f.get("max_streams", int, 4096, check=at_least(1)),
+        max_streams_per_client=f.get("max_streams_per_client", int, 32, check=at_least(1)),
+        max_streams_per_session=f.get("max_streams_per_session", int, 8, check=at_least(1)),
+        stream_buffer=f.get("stream_buffer", int, 256 << 10, check=at_least(4096)),
+        heartbeat=f.get("heartbeat", float, 15.0, check=at_least(0.1)),
+        max_stream_age=f.get("max_stream_age", float, 600.0, check=at_least(1)),
+    )
+
+
+def _check_events(file: Path, backends: tuple[Backend, ...]) -> None:
+    servers = [b for b in backends if b.kind == "events"]
+    if len(servers) > 1:
+        raise ConfigError(file, f"{servers[1].key}.kind",
+                          f"a virtual host has one events backend (also {servers[0].key})")
+    events = servers[0] if servers else None
+    if events is not None and events.auth is None and any(r.read for r in events.events.topics):
+        raise ConfigError(file, f"{events.key}.topics", 'topics with roles need auth = "optional" '
+                                                        'on this backend (and an [auth] table)')
+    for b in backends:
+        for i, pattern in enumerate(b.publish):
+            if events is None:
+                raise ConfigError(file, f"{b.key}.publish", 'no backend with kind = "events" in '
+                                                            'this file receives what is published')
+            if not any(topics.overlap(pattern, r.pattern) for r in events.events.topics):
+                declared = ", ".join(r.pattern for r in events.events.topics)
+                raise ConfigError(file, f"{b.key}.publish[{i}]",
+                                  f"{pattern!r} matches no topic of backend {events.name} "
+                                  f"(its topics: {declared})")
 def _environment(f: Fields) -> dict[str, str]:
     env = f.string_table("environment")
     for name in env:

@@ -10,12 +10,17 @@ import sys
 from pathlib import Path
 
 from ..config import ConfigError
+from ..data import cli as data_cli
 from ..farm import cli as farm_cli
 from . import urls, user
 
+# What the layers above the farm check and prepare before anything starts (and at each reload):
+# every backend's database schema brought up to date, as that backend's user.
+PREPARE = (data_cli.upgrade_databases,)
+
 
 def cmd_setup(args) -> int:
-    site = farm_cli.setup(args)
+    site = farm_cli.setup(args, steps=PREPARE)
     for line in user.first_admins(site):
         print(line)
     print(f"setup complete for {len(site.vhosts)} virtual host(s), "
@@ -23,7 +28,10 @@ def cmd_setup(args) -> int:
     return 0
 
 
-COMMANDS = {"setup": cmd_setup, **farm_cli.COMMANDS, **urls.COMMANDS, "user": user.cmd_user}
+COMMANDS = {**farm_cli.COMMANDS, **urls.COMMANDS, "setup": cmd_setup, "user": user.cmd_user,
+            "db": data_cli.cmd_db,
+            "start": lambda args: farm_cli.cmd_start(args, steps=PREPARE),
+            "check": lambda args: farm_cli.cmd_check(args, steps=(data_cli.check_databases,))}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -34,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     farm_cli.add_parsers(sub)
     urls.add_parsers(sub)
     user.add_parser(sub)
+    data_cli.add_parser(sub)
     return p
 
 

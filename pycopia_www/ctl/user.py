@@ -34,8 +34,12 @@ def run_usercmd(site: Site, vhost: VirtualHost, args: list[str], stdin: str = ""
     directory = paths.state_path(site.farm, b)
     if not directory.is_dir():
         raise ConfigError(b.file, f"{b.key}", f"{directory} does not exist: run `websitectl setup` first")
-    return run_module_as(b, sys.executable, "pycopia_www.auth.usercmd", args, cwd=directory,
-                         stdin=stdin)
+    cost = ["--password-cost", str(vhost.auth.password_cost)]
+    # Where to say that sessions ended, so their event streams end too (docs/events.md).
+    env = {"PWWW_EVENTS_SOCKET": str(paths.publish_socket(site.farm, vhost.name))} \
+        if vhost.events_backend is not None else {}
+    return run_module_as(b, sys.executable, "pycopia_www.auth.usercmd", [*cost, *args],
+                         cwd=directory, env=env, stdin=stdin)
 
 
 def admin_password() -> str:

@@ -105,6 +105,9 @@ def prepare_directories(site: Site, as_root: bool) -> None:
         ("log_dir", paths.lighttpd_log_dir(farm), front, 0o750),
         ("state_dir", farm.state_dir, root, 0o755),
     ]
+    if any(v.events_backend is not None for v in site.vhosts):
+        # The events backends' publish sockets: the supervisor's, reachable by every local user.
+        plan.append(("run_dir", paths.publish_dir(farm), root, 0o755))
     for key, path, owner, mode in plan:
         _prepare(farm.file, key, path, owner, mode)
     for b in site.local_backends:
@@ -113,8 +116,9 @@ def prepare_directories(site: Site, as_root: bool) -> None:
 
 
 def _check_socket_path_length(site: Site) -> None:
-    for b in site.local_backends:
-        path = paths.socket_path(site.farm, b)
+    sockets = [paths.socket_path(site.farm, b) for b in site.local_backends]
+    sockets += [paths.publish_socket(site.farm, v.name) for v in site.vhosts if v.events_backend]
+    for path in sockets:
         if len(os.fsencode(path)) > 107:
             raise ConfigError(site.farm.file, "run_dir",
                               f"socket path {path} is longer than a unix socket allows (107 bytes)")

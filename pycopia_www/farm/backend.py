@@ -7,10 +7,11 @@ drop, so no application code ever runs with more rights than its backend's user.
 
 SPEC_FD is an inherited file (a memfd written by the supervisor) holding one JSON object:
 ident, user, group, workers, min_workers, max_requests, max_rss, timeout, idle_timeout (on
-demand only), state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop
-privileges), entry (the dotted path of the function that makes
-the WSGI application), and snapshot: the site's configuration as the supervisor validated it. The
-backend builds its site from that snapshot, never from the files as they are now.
+demand only, else null), state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop
+privileges), publish_fd (an events backend's publish socket, else null), entry (the dotted path
+of the function that makes the WSGI application), and snapshot: the site's configuration as the
+supervisor validated it. The backend builds its site from that snapshot, never from the files as
+they are now.
 """
 import importlib
 import json
@@ -36,16 +37,17 @@ log = logging.getLogger("pycopia_www.backend")
 
 
 def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: int | None,
-            drop: bool) -> tuple[list[str], dict[str, str], int]:
+            drop: bool, publish_fd: int | None = None) -> tuple[list[str], dict[str, str], int]:
     """The command line, environment and spec file descriptor (to pass, then close) that start
-    backend `b` on the inherited `listen_fd`."""
+    backend `b` on the inherited `listen_fd` (and an events backend's publish socket)."""
     state = str(paths.state_path(site.farm, b))
     spec = {"ident": b.ident, "user": b.user, "group": b.group, "workers": b.workers,
             "min_workers": b.fewest_workers, "max_requests": b.max_requests, "max_rss": b.max_rss,
             "timeout": b.timeout, "idle_timeout": b.idle_timeout if b.on_demand else None,
             "debug": b.debug,
             "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd, "drop": drop,
-            "entry": ENTRY, "snapshot": site.snapshot.to_json()}
+            "publish_fd": publish_fd, "entry": ENTRY, "snapshot": site.snapshot.to_json(),
+            "capabilities": list(b.capabilities)}
     spec_fd = os.memfd_create("pwww-spec", 0)
     os.write(spec_fd, json.dumps(spec).encode())
     os.lseek(spec_fd, 0, os.SEEK_SET)
@@ -53,7 +55,8 @@ def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: in
     # no current directory on sys.path) and with a HOME the backend's user cannot write. HOME and
     # the configured environment are set after the privilege drop (main).
     env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": "/",
-           "PYCOPIA_WWW_BACKEND": b.ident}
+           "PYCOPIA_WWW_BACKEND": b.ident,
+           "PWWW_EVENTS_SOCKET": str(paths.publish_socket(site.farm, b.host))}
     return [python, "-I", "-m", "pycopia_www.farm.backend", str(spec_fd)], env, spec_fd
 
 
@@ -74,7 +77,7 @@ def main(argv: list[str]) -> int:
                         format=f"%(asctime)s {ident}[%(process)d] %(levelname)s %(name)s: %(message)s")
     try:
         if spec["drop"]:
-            drop_to(Credentials.lookup(spec["user"], spec["group"]))
+            drop_to(Credentials.lookup(spec["user"], spec["group"]), spec["capabilities"])
         else:
             prctl.set_no_new_privs(1)
     except (PrivilegeError, KeyError, OSError) as exc:
@@ -92,7 +95,10 @@ def main(argv: list[str]) -> int:
         os.environ["HOME"] = spec["state_dir"]
         os.environ.update(backend.environment)
         sys.path[:0] = site.import_paths(backend)       # the site's own packages (handlers, ...)
-        app = _entry(spec["entry"])(site, backend)
+        if backend.kind == "events":        # its `app` is the events server: no web layer here
+            app = _entry(backend.app)
+        else:
+            app = _entry(spec["entry"])(site, backend)
     except Exception:
         log.critical("cannot load application %r", spec.get("ident"), exc_info=True)
         return EXIT_CONFIG
@@ -102,6 +108,12 @@ def main(argv: list[str]) -> int:
     if spec["ready_fd"] is not None:
         os.write(spec["ready_fd"], b"R")
         os.close(spec["ready_fd"])
+    if backend.kind == "events":
+        # One process holding every stream on an event loop, not the prefork pool: `app` is the
+        # framework's events server (config.site.EVENTS_SERVER).
+        app(listener, socket.socket(fileno=spec["publish_fd"]), site, backend,
+            privileged=spec["drop"], log=log)
+        return 0
     from .fcgi import serve
     log.info("serving %s as uid %d", backend.app, os.getuid())
     stopped = serve(listener, app, name=ident, workers=spec["workers"],

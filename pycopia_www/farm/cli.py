@@ -72,9 +72,9 @@ def running_pid(farm: FarmSettings) -> int | None:
 
 # ----- commands -----------------------------------------------------------------------------
 
-def setup(args):
-    """Users, groups and directories, then every check; returns the site for what the other
-    layers set up on top (the first admin, ...)."""
+def setup(args, steps=()):
+    """Users, groups and directories, then every check and `steps` (see prepare_and_check);
+    returns the site for what the other layers set up on top (the first admin, ...)."""
     site = load_site(args.farm)
     if running_as_root():
         for made in create_accounts(site):
@@ -83,13 +83,19 @@ def setup(args):
         warn_if_unprivileged()
     prepare_directories(site, running_as_root())
     check_site(site, as_root=running_as_root(), python=sys.executable)
+    for step in steps:
+        for line in step(site) or ():
+            print(line)
     return site
 
 
-def cmd_check(args) -> int:
+def cmd_check(args, steps=()) -> int:
     site = load_site(args.farm)
     for warning in check_site(site, as_root=running_as_root(), python=sys.executable, port=args.port):
         print(f"warning: {warning}")
+    for step in steps:
+        for line in step(site) or ():
+            print(line)
     print(f"configuration OK: {args.farm} and {site.farm.backends_dir}")
     return 0
 
@@ -101,7 +107,7 @@ def cmd_config(args) -> int:
     return 0
 
 
-def cmd_start(args) -> int:
+def cmd_start(args, steps=()) -> int:
     from .supervisor import Supervisor, open_log, prepare_and_check
     os.umask(0o027)             # the supervisor's log: nobody else's to read
     site = load_site(args.farm)
@@ -111,12 +117,13 @@ def cmd_start(args) -> int:
         return 1
     if args.foreground:
         warn_if_unprivileged()
-        site = prepare_and_check(args.farm, port=args.port)
+        site = prepare_and_check(args.farm, port=args.port, steps=steps)
         if not args.quiet:      # a daemon's stderr already is the supervisor log
             _log_to(paths.supervisor_log(site.farm))
-        return Supervisor(args.farm, site, port=args.port, foreground=not args.quiet).run()
+        return Supervisor(args.farm, site, port=args.port, foreground=not args.quiet,
+                          steps=steps).run()
     # Daemon: check here, so errors reach the terminal; then start a detached foreground copy.
-    site = prepare_and_check(args.farm, port=args.port)
+    site = prepare_and_check(args.farm, port=args.port, steps=steps)
     warn_if_unprivileged()
     command = [sys.executable, "-m", CTL_MODULE, "--farm", str(args.farm), "start",
                "--foreground", "--quiet"]

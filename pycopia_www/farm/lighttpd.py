@@ -32,6 +32,11 @@ def farm_conf(site: Site, *, port: int | None = None, as_root: bool) -> str:
         f"server.errorlog = {quote(logs / 'error.log')}",
         f"accesslog.filename = {quote(logs / 'access.log')}",
     ]
+    streams = sum(b.events.max_streams for b in site.local_backends if b.kind == "events")
+    if streams:
+        # Each event stream holds a client connection and a backend connection open for good.
+        lines += [f"server.max-fds = {max(4096, 2 * streams + 1024)}",
+                  f"server.max-connections = {streams + 1024}"]
     if as_root:
         lines += [f"server.username = {quote(farm.frontend_user)}",
                   f"server.groupname = {quote(frontend_group(site))}"]
@@ -101,7 +106,7 @@ def _vhost_body(site: Site, vhost: VirtualHost) -> list[str]:
 
 def _fastcgi(site: Site, vhost: VirtualHost, b: Backend, key: str) -> list[str]:
     common = '"check-local" => "disable"'
-    if vhost.static:
+    if vhost.static and b.kind != "events":
         # A backend may answer with X-Sendfile for files under its host's static directories
         # (lighttpd sends them); nowhere else.
         roots = ", ".join(quote(str(d) + "/") for d in vhost.static.values())
@@ -115,10 +120,16 @@ def _fastcgi(site: Site, vhost: VirtualHost, b: Backend, key: str) -> list[str]:
         # (mod_fastcgi must precede mod_scgi/mod_proxy in server.modules for this to run.)
         auth = vhost.auth_backend
         hosts = _hosts(site, auth, '"check-local" => "disable", "mode" => "authorizer"') + hosts
-    return [f"# backend {b.ident} (user {b.user})" + (f", authorized by {auth.ident}" if b.auth else ""),
-            f"fastcgi.server = ( {quote(key)} => (",
-            *("    " + h + "," for h in hosts),
-            "))"]
+    lines = [f"# backend {b.ident} (user {b.user})" + (f", authorized by {auth.ident}" if b.auth else ""),
+             f"fastcgi.server = ( {quote(key)} => (",
+             *("    " + h + "," for h in hosts),
+             "))"]
+    if b.kind == "events":
+        # Event streams never end: each event goes to the client as it comes (2: without
+        # spooling to temp files, so a client that stops reading pushes back on the events
+        # server, which drops it).
+        lines.append("server.stream-response-body = 2")
+    return lines
 
 
 def _hosts(site: Site, b: Backend, options: str) -> list[str]:

@@ -12,6 +12,15 @@ def socket_path(farm: FarmSettings, backend: Backend) -> Path:
     return socket_dir(farm) / f"{backend.ident}.sock"
 
 
+def publish_dir(farm: FarmSettings) -> Path:
+    return farm.run_dir / "events"
+
+
+def publish_socket(farm: FarmSettings, host: str) -> Path:
+    """Where the events backend of virtual host `host` takes what backends publish."""
+    return publish_dir(farm) / f"{host}.sock"
+
+
 def state_path(farm: FarmSettings, backend: Backend) -> Path:
     return farm.state_dir / backend.ident
 

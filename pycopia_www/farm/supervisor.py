@@ -115,12 +115,15 @@ class BackendChild(Child):
 
     def spawn(self, sup: "Supervisor") -> subprocess.Popen:
         listener = sup.sockets[self.backend.ident]
+        publish = sup.publish_sockets.get(self.backend.ident)     # an events backend's
+        publish_fds = (publish.fileno(),) if publish is not None else ()
         ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
         argv, env, spec_fd = backend_command(sup.python, sup.site, self.backend,
                                              listen_fd=listener.fileno(), ready_fd=ready_w,
-                                             drop=sup.as_root)
+                                             drop=sup.as_root, publish_fd=next(iter(publish_fds), None))
         try:
-            proc = subprocess.Popen(argv, env=env, pass_fds=(listener.fileno(), ready_w, spec_fd),
+            proc = subprocess.Popen(argv, env=env,
+                                    pass_fds=(listener.fileno(), ready_w, spec_fd, *publish_fds),
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, cwd="/")
         except OSError:
@@ -207,6 +210,22 @@ class Output:
         self.log.close()
 
 
+def _bind(path: Path, kind: int, owner: tuple[int, int] | None, mode: int) -> socket.socket:
+    """A listening unix socket at `path` (replacing what is there), with that owner and mode."""
+    path.unlink(missing_ok=True)
+    sock = socket.socket(socket.AF_UNIX, kind)
+    old = os.umask(0o177)
+    try:
+        sock.bind(str(path))
+    finally:
+        os.umask(old)
+    if owner is not None:
+        os.chown(path, *owner)
+    os.chmod(path, mode)
+    sock.listen(1024)
+    return sock             # not inheritable: pass_fds hands it to its backend alone
+
+
 def _signal(proc: subprocess.Popen | None, sig: int) -> None:
     if proc is not None and proc.returncode is None:
         try:
@@ -216,8 +235,10 @@ def _signal(proc: subprocess.Popen | None, sig: int) -> None:
 
 
 class Supervisor:
-    def __init__(self, farm_file: Path, site: Site, *, port: int | None, foreground: bool):
+    def __init__(self, farm_file: Path, site: Site, *, port: int | None, foreground: bool,
+                 steps=()):
         self.farm_file = farm_file
+        self.steps = tuple(steps)           # prepare_and_check's, again at every reload
         self.site = site
         self.port = port
         self.foreground = foreground
@@ -227,6 +248,7 @@ class Supervisor:
         self.lighttpd: LighttpdChild | None = None
         self.backends: dict[str, BackendChild] = {}
         self.sockets: dict[str, socket.socket] = {}
+        self.publish_sockets: dict[str, socket.socket] = {}     # of events backends, by ident
         self.owners: dict[int, tuple[Child, subprocess.Popen]] = {}   # pid -> who it is
         self.retiring: list[subprocess.Popen] = []
         self.outputs: set[Output] = set()
@@ -314,9 +336,10 @@ class Supervisor:
         self._reap()
         for child in self.backends.values():
             self._unwatch(child)
-        for ident, sock in self.sockets.items():
+        for sock in [*self.sockets.values(), *self.publish_sockets.values()]:
             self._close_socket(sock)
         self.sockets.clear()
+        self.publish_sockets.clear()
         for output in list(self.outputs):
             self._close_output(output)
 
@@ -527,25 +550,19 @@ class Supervisor:
     # ----- sockets ------------------------------------------------------------------------------
 
     def _bind_socket(self, b: Backend) -> socket.socket:
-        farm = self.site.farm
-        path = paths.socket_path(farm, b)
-        path.unlink(missing_ok=True)
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        old = os.umask(0o177)
-        try:
-            sock.bind(str(path))
-        finally:
-            os.umask(old)
+        owner = None
         if self.as_root:
-            uid = pwd.getpwnam(b.user).pw_uid
-            gid = grp.getgrnam(frontend_group(self.site)).gr_gid
-            os.chown(path, uid, gid)
-        os.chmod(path, 0o660)
-        sock.listen(1024)
+            owner = (pwd.getpwnam(b.user).pw_uid, grp.getgrnam(frontend_group(self.site)).gr_gid)
+        sock = _bind(paths.socket_path(self.site.farm, b), socket.SOCK_STREAM, owner, 0o660)
         # The backend's FastCGI server makes it non-blocking anyway (the flag is shared): so it
         # is for the supervisor too, which may answer connections on it (refuse_waiting).
         sock.setblocking(False)
-        return sock             # not inheritable: pass_fds hands it to its backend alone
+        return sock
+
+    def _bind_publish_socket(self, b: Backend) -> socket.socket:
+        # Where the virtual host's backends publish to its events backend (docs/events.md): every
+        # local user may connect; the events backend asks the kernel who did (SO_PEERCRED).
+        return _bind(paths.publish_socket(self.site.farm, b.host), socket.SOCK_SEQPACKET, None, 0o666)
 
     @staticmethod
     def _close_socket(sock: socket.socket) -> None:
@@ -571,9 +588,13 @@ class Supervisor:
                     self.retiring.append(child.proc)
                 del self.backends[ident]
                 self._close_socket(self.sockets.pop(ident))
+                if ident in self.publish_sockets:
+                    self._close_socket(self.publish_sockets.pop(ident))
         for ident, b in wanted.items():
             if ident not in self.sockets:
                 self.sockets[ident] = self._bind_socket(b)
+            if b.kind == "events" and ident not in self.publish_sockets:
+                self.publish_sockets[ident] = self._bind_publish_socket(b)
             user = b.user if self.as_root else self.me
             child = self.backends.get(ident)
             if child is None:
@@ -609,7 +630,7 @@ class Supervisor:
 
     def reload(self) -> dict:
         try:
-            site = prepare_and_check(self.farm_file, port=self.port)
+            site = prepare_and_check(self.farm_file, port=self.port, steps=self.steps)
         except ConfigError as exc:
             log.error("reload refused, still running the old configuration: %s", exc)
             return {"ok": False, "error": str(exc)}
@@ -687,12 +708,17 @@ class Supervisor:
                 log.warning("control connection failed: %s", exc)
 
 
-def prepare_and_check(farm_file: Path, *, port: int | None) -> Site:
+def prepare_and_check(farm_file: Path, *, port: int | None, steps=()) -> Site:
     """Everything that must hold before anything starts (or a reload applies); raises
-    ConfigError naming the problem."""
+    ConfigError naming the problem. `steps`: what the layers above the farm prepare on top,
+    each step(site) -> messages (e.g. the data layer's schema upgrades: a new release's schema
+    before anything starts); the farm does not know what they are."""
     site = load_site(farm_file)
     as_root = running_as_root()
     for warning in check_site(site, as_root=as_root, python=sys.executable, port=port):
         log.warning("%s", warning)
     prepare_directories(site, as_root)
+    for step in steps:
+        for line in step(site) or ():
+            log.info("%s", line)
     return site

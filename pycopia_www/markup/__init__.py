@@ -16,10 +16,11 @@ from .negotiate import negotiate
 from .node import Node
 from .context import page_context, set_csrf_provider, set_url_resolver
 from .settings import CSRF_FIELD, set_debug
+from .tables import Link
 from .urls import url
 
 __all__ = [
-    "CSRF_FIELD", "Container", "Document", "HTML5", "HTML5Document", "MarkupError", "Node",
+    "CSRF_FIELD", "Container", "Document", "HTML5", "HTML5Document", "Link", "MarkupError", "Node",
     "Rendered", "Table", "XHTML1_STRICT", "XHTMLDocument", "negotiate", "page_context",
     "set_csrf_provider", "set_debug", "set_url_resolver", "url",
 ]

@@ -7,6 +7,7 @@ None and False leave the attribute out, True writes the XHTML boolean form (chec
 a list/tuple/set of classes is joined with spaces, anything else is str()-ed. lxml escapes the
 value on output.
 """
+from .errors import MarkupError
 from .namespace import XML_NS
 from .text import clean_text
 
@@ -31,6 +32,8 @@ def attribute_value(name, value):
     """The string to store, or None when the attribute is to be left out."""
     if value is None or value is False:
         return None
+    if name == "srcdoc":        # a whole page in an attribute: its script would run on this origin
+        raise MarkupError("refusing srcdoc: give the frame a src URL of its own")
     if value is True:
         return display_name(name)
     if isinstance(value, str):

@@ -1,4 +1,4 @@
-"""What differs between the two document types: doctype, content model, which form controls
+"""What differs between the two document types: XML doctype, content model, which form controls
 exist, which element a section is; and the debug-mode checks that use the content model."""
 from . import model_html5, model_xhtml1
 from .attributes import display_name
@@ -8,9 +8,14 @@ from .namespace import TAG, local_name
 TEXT = "#PCDATA"
 
 
+HTML_DOCTYPE = "<!DOCTYPE html>"
+
+
 class Dialect:
     def __init__(self, name, doctype, model, section_tag, open_attributes):
         self.name = name
+        # the doctype of the XML serialisation; text/html is HTML, whose doctype is always
+        # HTML_DOCTYPE (the Nu Html Checker calls any other one obsolete)
         self.doctype = doctype
         self.model = model
         self.section_tag = section_tag
@@ -75,5 +80,5 @@ XHTML1_STRICT = Dialect(
     '"http://www.w3.org/TR/xhtml1/DTD/xhtml1-strict.dtd">',
     model_xhtml1, section_tag="div", open_attributes=())
 
-HTML5 = Dialect("HTML5", "<!DOCTYPE html>", model_html5, section_tag="section",
+HTML5 = Dialect("HTML5", HTML_DOCTYPE, model_html5, section_tag="section",
                 open_attributes=("data-", "aria-", "on"))

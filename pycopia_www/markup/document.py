@@ -1,16 +1,21 @@
 """Documents: XHTMLDocument (XHTML 1.0 Strict, the default) and HTML5Document (HTML5 in XML
 syntax). A document owns the <head> (title, meta, stylesheets, scripts) and delegates every
-add_*/new_* it does not define itself to its body, so doc.add_section(...) works Tk-style."""
+add_*/new_* it does not define itself to its body, so doc.add_section(...) works Tk-style.
+
+A document is serialised for the media type it is sent as: application/xhtml+xml gets the
+dialect's own doctype (XHTML 1.0 Strict's for an XHTMLDocument), text/html gets <!DOCTYPE html>
+and a <meta charset> (serialize.py). An HTML5Document carries its <meta charset> in the tree
+(polyglot markup allows it in XML too), so its two serialisations are the same bytes."""
 from typing import NamedTuple
 
 from lxml import etree
 
 from . import settings
 from .container import Container
-from .dialect import HTML5, XHTML1_STRICT
+from .dialect import HTML5, HTML_DOCTYPE, XHTML1_STRICT
 from .errors import MarkupError
 from .namespace import TAG, XHTML_NS, XML_NS
-from .negotiate import negotiate
+from .negotiate import HTML, XHTML, negotiate
 from .serialize import to_bytes
 from .text import script_body, style_body
 
@@ -24,6 +29,7 @@ class Rendered(NamedTuple):
 
 class Document:
     dialect = None  # set by the subclasses
+    charset_in_head = False  # the tree has its own <meta charset> (else text/html gets one)
 
     def __init__(self, title="", *, lang="en", encoding="utf-8", debug=None, csrf_token=None,
                  csrf_field=settings.CSRF_FIELD, url_resolver=None, stylesheets=(), scripts=(),
@@ -48,7 +54,8 @@ class Document:
         # Elements, not nodes: a node refers to its document, and a cycle would leave every
         # page to the cyclic garbage collector instead of freeing it when the last use ends.
         self._head = etree.SubElement(self.root, TAG["head"])
-        self._add_charset()
+        if self.charset_in_head:
+            self.head._add("meta", None, {"charset": encoding})
         self._title = self.head._add("title", title).element
         self._body = etree.SubElement(self.root, TAG["body"])
         for href in stylesheets:
@@ -57,9 +64,6 @@ class Document:
             self.add_script(src)
         if body_class:
             self.add_body_class(*([body_class] if isinstance(body_class, str) else body_class))
-
-    def _add_charset(self):
-        raise NotImplementedError
 
     @property
     def head(self):
@@ -153,36 +157,37 @@ class Document:
 
     # -- output -------------------------------------------------------------------------------
 
-    def to_bytes(self):
-        """The whole page, doctype first, in the document's encoding."""
+    def to_bytes(self, media_type=XHTML):
+        """The whole page, doctype first, in the document's encoding, written for `media_type`:
+        "application/xhtml+xml" (the default; also bytes(doc)) or "text/html"."""
+        if media_type not in (XHTML, HTML):
+            raise ValueError(f"a page is sent as {XHTML!r} or {HTML!r}, not {media_type!r}")
         for script in self._body_scripts:  # keep body scripts last
             self._body.append(script)
         if self.debug:
             self.dialect.check_complete(self.root)
-        return to_bytes(self.root, self.dialect.doctype, self.dialect.void_tags, self.encoding,
-                        self._has_cdata, self.clean_subtrees)
+        html = media_type == HTML
+        return to_bytes(self.root, HTML_DOCTYPE if html else self.dialect.doctype,
+                        self.dialect.void_tags, self.encoding, self._has_cdata,
+                        self.clean_subtrees, html=html,
+                        charset_meta=html and not self.charset_in_head)
 
-    __bytes__ = to_bytes
+    def __bytes__(self):
+        return self.to_bytes()
 
     def render(self, accept=None):
         """(body bytes, Content-Type) for a request whose Accept header is `accept`."""
         media_type = negotiate(accept)
-        return Rendered(self.to_bytes(), f"{media_type}; charset={self.encoding}")
+        return Rendered(self.to_bytes(media_type), f"{media_type}; charset={self.encoding}")
 
 
 class XHTMLDocument(Document):
-    """XHTML 1.0 Strict: valid against the W3C DTD, servable as XHTML or as text/html."""
+    """XHTML 1.0 Strict: valid against the W3C DTD as application/xhtml+xml; as text/html the
+    same elements under <!DOCTYPE html>, which are valid HTML too (the Nu Html Checker says so)."""
     dialect = XHTML1_STRICT
-
-    def _add_charset(self):
-        # For text/html readers; an XML parser takes the encoding from the bytes themselves.
-        self.head._add("meta", None, {"http_equiv": "Content-Type",
-                                      "content": f"text/html; charset={self.encoding}"})
 
 
 class HTML5Document(Document):
     """HTML5 written in XML syntax (polyglot): parses to the same tree as XML and as text/html."""
     dialect = HTML5
-
-    def _add_charset(self):
-        self.head._add("meta", None, {"charset": self.encoding})
+    charset_in_head = True

@@ -17,6 +17,7 @@ from .attributes import class_names
 from .errors import MarkupError
 from .namespace import TAG
 from .context import current
+from .urls import is_same_site
 
 _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_.-]")
 _YES_NO = (("yes", "Yes"), ("no", "No"))
@@ -44,13 +45,19 @@ class FormsMixin:
         A POST form gets a hidden CSRF field first thing: the token is `csrf_token` if given
         (False or None: no field), else the document's csrf_token, else the current request's
         (context.py: the web layer's CSRF provider, which also names the field). GET forms never
-        carry the token, since it would end up in URLs and logs.
+        carry the token, since it would end up in URLs and logs; nor do forms whose action is
+        off-site (a scheme or a //host: give this site's own actions as paths), and an explicit
+        csrf_token there is an error.
         """
         method = method.lower()
         form = self._add("form", None, dict(attrs, action=action, method=method))
         prefix = _id_part(attrs.get("id") or f"form{self.document.count('form')}")
         form.form = FormState(form.element, values, errors, prefix)
-        if method == "post":
+        if method == "post" and not is_same_site(form.element.get("action", "")):
+            if csrf_token not in (DEFAULT, None, False):
+                raise MarkupError(f"refusing to send a CSRF token to the off-site action "
+                                  f"{form.element.get('action')!r}")
+        elif method == "post":
             field = self.document.csrf_field
             token = self.document.csrf_token if csrf_token is DEFAULT else csrf_token
             if token is None and csrf_token is DEFAULT:
@@ -212,7 +219,9 @@ class FormsMixin:
 
     def _typed_field(self, type, name, label, value, attrs, html5_only):
         value = self._current(name, value)
-        if type in self.document.dialect.input_types:
+        # A value the type cannot hold (what a user typed into a form shown again with its
+        # errors) keeps its text in a text input: the page stays valid and nothing is lost.
+        if type in self.document.dialect.input_types and _holds(type, value):
             return self._input_field(type, name, label, value, {**attrs, **html5_only})
         classes = [type, *class_names(attrs.pop("class_", None))]
         return self._input_field("text", name, label, value, dict(attrs, class_=classes))
@@ -255,6 +264,19 @@ def _id_part(text):
     """A string made fit for use in an XML ID."""
     part = _NOT_ID_CHAR.sub("_", str(text))
     return part if part[:1].isalpha() else "f" + part
+
+
+_TYPED_VALUES = {
+    "number": re.compile(r"-?(\d+(\.\d+)?|\.\d+)([eE][-+]?\d+)?"),
+    "date": re.compile(r"\d{4,}-\d\d-\d\d"),
+    "datetime-local": re.compile(r"\d{4,}-\d\d-\d\d[T ]\d\d:\d\d(:\d\d(\.\d{1,3})?)?"),
+}
+
+
+def _holds(type, value) -> bool:
+    """Can an input of this HTML5 type carry this value (the HTML standard's value syntax)?"""
+    pattern = _TYPED_VALUES.get(type)
+    return pattern is None or value is None or value == "" or bool(pattern.fullmatch(str(value)))
 
 
 def _messages(errors):

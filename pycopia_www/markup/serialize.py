@@ -1,8 +1,13 @@
-"""Tree -> bytes: doctype, encoding, and the two fix-ups that let one serialisation be read
-the same by an XML parser and by a text/html parser."""
+"""Tree -> bytes, once per media type: for an XML parser (application/xhtml+xml) or for text/html.
+
+The two differ only where the media types' rules differ (the doctype, which the dialect gives,
+and how the encoding is declared); the markup in between is written so that an XML parser and a
+text/html parser read the same tree from either (the two fix-ups below)."""
 import re
 
 from lxml import etree
+
+from .namespace import TAG
 
 # Only the builder makes CDATA sections (for inline script and style): text and attribute
 # values always have "<" escaped, and raw markup is parsed with CDATA turned into text, so
@@ -36,12 +41,29 @@ def close_empty_elements(root, void, clean=()):
                 element.text = ""
 
 
-def to_bytes(root, doctype, void_tags, encoding="utf-8", has_cdata=True, clean=()):
-    """Serialise a document tree. No XML declaration for UTF-8 (it is the XML default, and a
-    declaration is a parse error in text/html); other encodings get one."""
+def to_bytes(root, doctype, void_tags, encoding="utf-8", has_cdata=True, clean=(), html=False,
+             charset_meta=False):
+    """Serialise a document tree; html=True for text/html, else for an XML parser.
+
+    The encoding: an XML parser reads it from the bytes (UTF-8, the XML default, needs nothing;
+    other encodings get an XML declaration), and an XML document must not declare it with
+    <meta http-equiv="Content-Type">. text/html has no XML declaration (it is a parse error
+    there) and wants the encoding declared in the page: charset_meta=True puts a <meta charset>
+    first in <head> for this serialisation only (for a tree that has none of its own)."""
     close_empty_elements(root, void_tags, clean)
-    declare = encoding.lower() not in _UTF8
-    body = etree.tostring(root, encoding=encoding, xml_declaration=declare, doctype=doctype)
+    if not html:
+        declare = encoding.lower() not in _UTF8
+        body = etree.tostring(root, encoding=encoding, xml_declaration=declare, doctype=doctype)
+    elif not charset_meta:
+        body = etree.tostring(root, encoding=encoding, xml_declaration=False, doctype=doctype)
+    else:
+        head = root.find(TAG["head"])
+        meta = etree.Element(TAG["meta"], charset=encoding)
+        head.insert(0, meta)
+        try:
+            body = etree.tostring(root, encoding=encoding, xml_declaration=False, doctype=doctype)
+        finally:
+            head.remove(meta)
     if has_cdata:
         body = _CDATA_SECTION.sub(_comment_out_markers, body)
     return body

@@ -6,12 +6,21 @@ That, not SubElement per cell, is what keeps a 10,000-cell table near a template
 (see docs/markup.md, "Where the time goes").
 """
 from itertools import cycle
+from typing import NamedTuple
 
 from lxml import etree
 
 from .errors import MarkupError
 from .namespace import TAG
 from .text import clean_text, set_text
+
+
+class Link(NamedTuple):
+    """A cell holding one link, `<a href="...">text</a>`: for a table with a link per row, much
+    cheaper than a new_anchor node per cell (no node object, no resolver: href is a URL, e.g.
+    from get_url). Both are escaped and cleaned like any text."""
+    href: str
+    text: str
 
 
 class TablesMixin:
@@ -165,6 +174,10 @@ def _fill_formatted(tr, row, formatters, clean_subtrees):
 def _cell_value(cell, value, clean_subtrees):
     """Text for a non-string cell value, or None once a node has been placed in the cell."""
     if value is None:
+        return None
+    if value.__class__ is Link:
+        a = etree.SubElement(cell, TAG["a"], href=clean_text(value.href))
+        a.text = clean_text(value.text)     # "" rather than None: never an empty <a/>
         return None
     element = getattr(value, "element", None)
     if isinstance(element, etree._Element):

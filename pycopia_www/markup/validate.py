@@ -1,9 +1,10 @@
 """Check builder output the way a browser and the W3C would; used by the test suite and by
 anyone who wants to check a page of their own.
 
-    from pycopia_www.markup.validate import xhtml1_strict_errors, html5_errors
-    assert xhtml1_strict_errors(page_bytes) == []
-    assert html5_errors(page_bytes) == []
+    from pycopia_www.markup.validate import html5_errors, nu_errors, xhtml1_strict_errors
+    assert xhtml1_strict_errors(doc.to_bytes()) == []
+    assert html5_errors(doc.to_bytes("text/html")) == []
+    report = nu_errors([("home", body, "text/html"), ...], jar="vnu.jar")   # {name: [errors]}
 
 XHTML 1.0 Strict: validated against the W3C DTD installed by Debian's w3c-sgml-lib package
 (no network). libxml2 cannot follow that DTD's relative references to its entity files
@@ -13,11 +14,18 @@ temporary directory and loaded from there.
 HTML5: parsed as text/html by html5lib (a test dependency, imported on first use) and as XML by
 lxml. A page passes when the text/html parser reports no error and both parsers build the
 same tree (same elements, attributes and text, in the same order).
+
+The Nu Html Checker (vnu.jar, the W3C's checker for HTML as browsers read it; npm's vnu-jar
+ships it) runs on Java and starts slowly, so nu_errors checks many documents in one process.
 """
 import functools
+import json
 import os
 import shutil
+import subprocess
 import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from lxml import etree
 
@@ -31,7 +39,7 @@ STRICT_PUBLIC_ID = "-//W3C//DTD XHTML 1.0 Strict//EN"
 
 
 class ValidatorUnavailable(RuntimeError):
-    """The DTD (w3c-sgml-lib) or html5lib is not installed."""
+    """The DTD (w3c-sgml-lib), html5lib, Java or vnu.jar is not installed."""
 
 
 @functools.cache
@@ -127,3 +135,67 @@ def html5_errors(data, legacy_doctype=False):
                                 f"XML {right!r}")
                 break
     return problems
+
+
+# vnu chooses its parser by the file name: .xhtml is read as XML, .html as text/html.
+NU_SUFFIXES = {"application/xhtml+xml": ".xhtml", "text/html": ".html"}
+
+
+def nu_errors(documents, *, jar=None, java="java", timeout=900):
+    """Check documents with the Nu Html Checker in one `vnu --errors-only` run.
+
+    documents: (name, body bytes, media type) triples; the media type ("text/html" or
+    "application/xhtml+xml", parameters allowed) says which parser reads the body, as the
+    Content-Type header would tell a browser. jar: the path of vnu.jar (default: $VNU_JAR).
+    Returns {name: [error, ...]} with every name given, in order; [] means the document passed.
+    Each error reads "line L, column C: message [extract]"."""
+    jar = jar or os.environ.get("VNU_JAR")
+    if not jar or not os.path.exists(jar):
+        raise ValidatorUnavailable(f"vnu.jar not found ({jar or 'pass jar= or set VNU_JAR'}): "
+                                   "it comes with the npm package vnu-jar")
+    if shutil.which(java) is None:
+        raise ValidatorUnavailable(f"{java!r} not found: install a Java runtime "
+                                   "(apt-get install default-jre-headless)")
+    documents = list(documents)
+    report = {}
+    with tempfile.TemporaryDirectory(prefix="vnu-") as workdir:
+        files = {}
+        for number, (name, body, media_type) in enumerate(documents):
+            if name in report:
+                raise ValueError(f"two documents are named {name!r}")
+            kind = media_type.split(";")[0].strip().lower()
+            if kind not in NU_SUFFIXES:
+                raise ValueError(f"{name}: the checker reads {sorted(NU_SUFFIXES)}, not {kind!r}")
+            path = Path(workdir, f"{number:05d}{NU_SUFFIXES[kind]}")
+            path.write_bytes(body)
+            files[path.name] = name
+            report[name] = []
+        if not files:
+            return report
+        command = [java, "-jar", str(jar), "--errors-only", "--no-langdetect", "--format", "json",
+                   "--stdout", "--exit-zero-always", *sorted(str(Path(workdir, f)) for f in files)]
+        proc = subprocess.run(command, capture_output=True, timeout=timeout)
+        try:
+            messages = json.loads(proc.stdout)["messages"]
+        except (ValueError, KeyError) as error:
+            raise RuntimeError(f"vnu gave no report (exit {proc.returncode}): "
+                               f"{proc.stderr.decode(errors='replace')[-2000:]}") from error
+    for message in messages:
+        file = os.path.basename(unquote(urlsplit(message.get("url", "")).path))
+        text = _nu_message(message)
+        if file in files:
+            report[files[file]].append(text)
+        else:                           # about no document: the run itself went wrong
+            raise RuntimeError(f"vnu: {text}")
+    return report
+
+
+def _nu_message(message):
+    where = ""
+    if "lastLine" in message:
+        where = f"line {message['lastLine']}, column {message.get('firstColumn', message.get('lastColumn', '?'))}: "
+    kind = message.get("type", "error")
+    text = where + ("" if kind == "error" else f"{kind}: ") + message.get("message", "")
+    if message.get("extract"):
+        text += f" [{message['extract'].strip()}]"
+    return text

@@ -103,6 +103,8 @@ class ServerProxy:
     def _call(self, name: str, *args, **kwargs):
         call = self._message(name, args, kwargs, next(self._ids))
         answer = self._post(call)
+        if not isinstance(answer, dict):
+            raise _not_an_answer(answer)
         return self._result(answer)
 
     def _notify(self, name: str, *args, **kwargs) -> None:
@@ -161,9 +163,8 @@ class ServerProxy:
         if status == 204:
             return None
         answer = _json_or_none(data)
-        if not isinstance(answer, dict):
-            raise RemoteError("InternalError", "the answer is not a JSON-RPC response",
-                              INTERNAL_ERROR, status=status)
+        if not isinstance(answer, (dict, list)):
+            raise _not_an_answer(answer)
         return answer
 
 
@@ -172,6 +173,11 @@ def _json_or_none(data: bytes):
         return json.loads(data.decode("utf-8"))
     except ValueError:
         return None
+
+
+def _not_an_answer(answer) -> RemoteError:
+    what = "no answer" if answer is None else "not a JSON-RPC response"
+    return RemoteError("InternalError", f"the server sent {what}", INTERNAL_ERROR)
 
 
 class Pending:
@@ -215,9 +221,12 @@ class Batch:
 
     def _send(self) -> None:
         answer = self._proxy._post([message for message, _ in self._calls])
-        by_id = {r.get("id"): r for r in answer.get("responses", ())}
+        missing = {"error": {"code": INTERNAL_ERROR, "message": "no answer in the batch"}}
+        if isinstance(answer, dict) and isinstance(answer.get("error"), dict):
+            missing = answer        # one error for the whole batch (a refusal, a parse error)
+            answer = []
+        elif not isinstance(answer, list):
+            raise _not_an_answer(answer)
+        by_id = {r.get("id"): r for r in answer if isinstance(r, dict)}
         for message, pending in self._calls:
-            response = by_id.get(message["id"])
-            if response is None:
-                response = {"error": {"code": INTERNAL_ERROR, "message": "no answer in the batch"}}
-            pending._answer = (self._proxy, response)
+            pending._answer = (self._proxy, by_id.get(message["id"], missing))

@@ -14,9 +14,15 @@ import uuid
 from datetime import date, datetime, time
 from decimal import Decimal, InvalidOperation
 
+from ..rpcwire import MAX_DIGITS, MAX_ELEMENTS, MAX_ITEMS
+
 TAG = "$type"
 VALUE = "$value"
 MAX_SAFE_INT = 2 ** 53 - 1          # beyond this a JavaScript Number loses digits
+# Set members and dict keys sharing one hash: more is a hash-flooding attempt. Hashes of ints,
+# floats and tuples are not randomised, and keys of equal hash cost quadratic time to insert.
+MAX_SAME_HASH = 8
+_TOO_BIG = 10 ** MAX_DIGITS          # an int must be smaller in magnitude
 BUILTIN_TAGS = frozenset({"datetime", "date", "time", "decimal", "set", "frozenset", "bytes", "uuid",
                           "enum", "bigint", "float", "dict"})
 
@@ -27,6 +33,28 @@ class EncodeError(TypeError):
 
 class DecodeError(ValueError):
     """A wire value that is not a well-formed typed value, or too deeply nested."""
+
+
+class TooLarge(DecodeError):
+    """A wire value with more members than the limits allow (check_size)."""
+
+
+def check_size(value, max_items: int = MAX_ITEMS, max_elements: int = MAX_ELEMENTS) -> None:
+    """Refuse parsed JSON with an array or object of more than max_items members, or more than
+    max_elements members in all. One pass over the containers only, stopping at the first
+    excess: cheap enough to run on every body before anything else looks at it."""
+    containers, total = ([value] if type(value) is list or type(value) is dict else []), 0
+    while containers:
+        node = containers.pop()
+        size = len(node)
+        if size > max_items:
+            raise TooLarge(f"an array or object of {size} members (at most {max_items})")
+        total += size
+        if total > max_elements:
+            raise TooLarge(f"more than {max_elements} members of arrays and objects in one body "
+                           f"(at most {max_elements})")
+        members = node.values() if type(node) is dict else node
+        containers.extend(m for m in members if type(m) is list or type(m) is dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,6 +207,8 @@ class Codec:
             if depth > self.max_depth:
                 raise DecodeError(f"nested deeper than {self.max_depth} levels")
             return [self.decode(v, depth + 1) for v in value]
+        if kind is int and not -_TOO_BIG < value < _TOO_BIG:
+            raise DecodeError(f"an integer of more than {MAX_DIGITS} digits")
         return value
 
     def _decode_tag(self, obj: dict, depth: int):
@@ -212,12 +242,26 @@ class Codec:
     def _decode_items(self, raw, depth):
         if type(raw) is not list:
             raise DecodeError("expected an array")
-        return [_hashable(self.decode(v, depth + 1)) for v in raw]
+        return _few_collisions([_hashable(self.decode(v, depth + 1)) for v in raw])
 
     def _decode_dict(self, raw, depth):
         if type(raw) is not list or not all(type(p) is list and len(p) == 2 for p in raw):
             raise DecodeError("a tagged dict is an array of [key, value] pairs")
-        return {_hashable(self.decode(k, depth + 1)): self.decode(v, depth + 1) for k, v in raw}
+        keys = _few_collisions([_hashable(self.decode(k, depth + 1)) for k, _ in raw])
+        return dict(zip(keys, (self.decode(v, depth + 1) for _, v in raw)))
+
+
+def _few_collisions(keys: list) -> list:
+    """`keys`, unless more than MAX_SAME_HASH of them share a hash. Counting by hash value is
+    itself safe: distinct int hash values never collide as dict keys (hash(h) == h)."""
+    counts: dict[int, int] = {}
+    for key in keys:
+        h = hash(key)
+        n = counts[h] = counts.get(h, 0) + 1
+        if n > MAX_SAME_HASH:
+            raise DecodeError(f"more than {MAX_SAME_HASH} set members or dict keys with the same "
+                              f"hash (equal or crafted to collide)")
+    return keys
 
 
 def _hashable(value):
@@ -239,6 +283,8 @@ def _string(raw) -> str:
 
 def _bigint(raw) -> int:
     text = _string(raw)
+    if len(text) - text.startswith("-") > MAX_DIGITS:
+        raise DecodeError(f"a bigint of more than {MAX_DIGITS} digits")
     if not text.lstrip("-").isdigit() or not text.isascii():
         raise DecodeError("a bigint is a string of decimal digits")
     return int(text)
@@ -256,6 +302,8 @@ def _float(raw) -> float:
 def _decimal(raw) -> Decimal:
     if type(raw) is not str:
         raise DecodeError("a decimal is a string")
+    if len(raw) > MAX_DIGITS + 8:       # room for a sign, a point and an exponent
+        raise DecodeError(f"a decimal of more than {MAX_DIGITS} digits")
     return Decimal(raw)
 
 

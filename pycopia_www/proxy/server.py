@@ -12,15 +12,16 @@ import traceback
 from urllib.parse import urlsplit
 
 from .. import rpcwire
-from ..rpcwire import MAX_BATCH, MAX_BODY, MAX_DEPTH, PROXY_HEADER, PROXY_HEADER_VALUE
+from ..rpcwire import (MAX_BATCH, MAX_BODY, MAX_DEPTH, MAX_ELEMENTS, MAX_ITEMS, PROXY_HEADER,
+                       PROXY_HEADER_VALUE, STATUS_CODES)
 from ..web.csrf import has_proxy_header
-from ..web.errors import HTTPError
+from ..web.errors import HTTPError, as_http_error
 from ..web.request import DEFAULT_PORTS
 from ..web.response import Response
-from .codec import Codec, DecodeError, EncodeError, default_registry
+from .codec import Codec, DecodeError, EncodeError, TooLarge, check_size, default_registry
 from .discover import openrpc_document
 from .errors import (FORBIDDEN, INTERNAL_ERROR, INVALID_REQUEST, LOGIN_REQUIRED, METHOD_NOT_FOUND,
-                     METHOD_RAISED, PARSE_ERROR, InvalidParams, RPCError)
+                     METHOD_RAISED, PARSE_ERROR, InvalidParams, RPCError, is_public)
 from .methods import collect_methods
 
 log = logging.getLogger("pycopia_www.proxy")
@@ -49,19 +50,29 @@ def _refusal(status: int, reason: str, code: int = INVALID_REQUEST, headers=()) 
 
 
 class Proxy:
-    """Expose objects' public methods (or lists/dicts of functions) as one JSON-RPC endpoint."""
+    """Expose objects' public methods (or lists/dicts of functions) as one JSON-RPC endpoint.
+
+    Of an object, only the methods its own class defines (methods.collect_methods; `inherited`
+    lists inherited ones to expose too). A method's exception reaches the caller with its type
+    and message only if its class is marked with errors.public_error or is one of
+    `public_errors` (for classes one cannot mark, such as ValueError)."""
 
     # The web layer's form-CSRF check stands aside: the transport rules below are this handler's
     # own CSRF defence, and a refused call should get a JSON-RPC answer, not a form error page.
     csrf_exempt = True
 
     def __init__(self, *targets, title: str | None = None, registry=default_registry,
-                 max_body: int = MAX_BODY, max_batch: int = MAX_BATCH, max_depth: int = MAX_DEPTH):
-        self.methods = collect_methods(*targets)
+                 max_body: int = MAX_BODY, max_batch: int = MAX_BATCH, max_depth: int = MAX_DEPTH,
+                 max_items: int = MAX_ITEMS, max_elements: int = MAX_ELEMENTS,
+                 inherited=(), public_errors=()):
+        self.methods = collect_methods(*targets, inherited=inherited)
+        self.public_errors = tuple(public_errors)
         self.codec = Codec(registry, strict=True, max_depth=max_depth)
         self.title = title or (type(targets[0]).__name__ if len(targets) == 1 else "proxy")
         self.max_body = max_body
         self.max_batch = max_batch
+        self.max_items = max_items
+        self.max_elements = max_elements
         self._discovery = None
 
     def refusal(self, request, error: HTTPError) -> Response:
@@ -81,19 +92,29 @@ class Proxy:
             body = request.body
         except HTTPError as error:
             return _refusal(error.status, error.reason, headers=error.headers)
+        # Building arrays and objects is most of what parsing costs: count them unparsed first
+        # (a bracket inside a string counts too; a body within the limits has fewer).
+        if body.count(b"[") + body.count(b"{") > self.max_elements + 1:
+            return _refusal(413, f"more than {self.max_elements} arrays and objects in one body")
+        # A parse error, and from the size check on every answer, is JSON-RPC's own, so HTTP 200
+        # (or 204 for no answer): a client treats any other status as a transport failure and
+        # never reads the error object. Only the limits are refused like the transport rules.
         try:
             data = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except (UnicodeDecodeError, ValueError) as exc:
-            return _refusal(400, f"parse error: {exc}", PARSE_ERROR)
+            return _refusal(200, f"parse error: {exc}", PARSE_ERROR)
         except RecursionError:
-            return _refusal(400, "parse error: nested too deeply", PARSE_ERROR)
+            return _refusal(200, "parse error: nested too deeply", PARSE_ERROR)
+        try:        # bounds the work of everything below, before any of it is done
+            check_size(data, self.max_items, self.max_elements)
+        except TooLarge as exc:
+            return _refusal(413, str(exc))
         if type(data) is list:
             return self._batch(request, data)
         response = self._one(request, data)
         if response is None:
             return Response(b"", 204, _NO_STORE)
-        invalid = "error" in response and response["error"]["code"] == INVALID_REQUEST
-        return _json_response(response, 400 if invalid else 200)
+        return _json_response(response)
 
     def _check_transport(self, request) -> Response | None:
         if request.method != "POST":
@@ -113,14 +134,14 @@ class Proxy:
 
     def _batch(self, request, entries: list) -> Response:
         if not entries:
-            return _refusal(400, "an empty batch")
+            return _refusal(200, "an empty batch")
         if len(entries) > self.max_batch:
             return _refusal(413, f"a batch holds at most {self.max_batch} calls")
         responses = [r for r in (self._one(request, e) for e in entries) if r is not None]
         if not responses:
             return Response(b"", 204, _NO_STORE)
-        # Never a bare top-level array (see docs/decisions.md).
-        return _json_response({"jsonrpc": "2.0", "responses": responses})
+        # A bare array, as JSON-RPC 2.0 says; why that is safe here: docs/decisions.md.
+        return _json_response(responses)
 
     # -- one call -------------------------------------------------------------------------------
 
@@ -164,7 +185,10 @@ class Proxy:
         if method.wants_request:
             kwargs["request"] = request
         try:
-            value = method.function(*args, **kwargs)
+            if method.wants_db:
+                value = _call_with_db(request, method, args, kwargs)
+            else:
+                value = method.function(*args, **kwargs)
         except RPCError:
             raise
         except Exception as exc:
@@ -176,15 +200,39 @@ class Proxy:
             raise RPCError(INTERNAL_ERROR, f"{name}: the result could not be sent: {exc}") from None
 
     def _method_raised(self, request, name: str, exc: Exception) -> RPCError:
+        http = as_http_error(exc)
+        if http is not None and http.status < 500:
+            # A refusal with an HTTP meaning (404, 409 for an integrity error...): the caller's
+            # problem, answered by its status's code, without the exception's internals.
+            log.info("proxy %s.%s: %d %s", self.title, name, http.status, http.reason)
+            kind = type(http).__name__
+            return RPCError(STATUS_CODES.get(http.status, METHOD_RAISED), http.reason,
+                            {"type": kind, "message": http.reason, "status": http.status})
         kind = type(exc).__name__
         debug = getattr(request, "debug", False)
-        # The caller gets the exception; the log gets its traceback in debug mode only, since
-        # methods raising for bad input is ordinary.
+        if not (debug or is_public(exc, self.public_errors)):
+            # Not meant for the caller: its message may hold paths, SQL or internal state.
+            log.error("proxy %s.%s raised %s: %s", self.title, name, kind, exc, exc_info=exc)
+            return RPCError(METHOD_RAISED, f"{name} failed (the server's log says why)")
+        # A public exception is ordinary (bad input): the log gets its traceback in debug mode only.
         log.warning("proxy %s.%s raised %s: %s", self.title, name, kind, exc, exc_info=debug and exc)
         data = {"type": kind, "message": str(exc)}
         if debug:
             data["traceback"] = "".join(traceback.format_exception(exc))
         return RPCError(METHOD_RAISED, f"{kind}: {exc}" if str(exc) else kind, data)
+
+
+def _call_with_db(request, method, args, kwargs):
+    """Call a method that takes `db`, the request's database session, inside a savepoint: a call
+    that fails undoes its own writes only, and the other calls of a batch keep theirs. Its writes
+    are flushed before it is answered, so an integrity error is this call's error."""
+    db = getattr(request, "db", None)
+    if db is None:
+        raise RPCError(INTERNAL_ERROR, f"{method.name}: this backend has no database "
+                                       "(`database` in its etc/backends.d entry)")
+    kwargs["db"] = db
+    with db.begin_nested():
+        return method.function(*args, **kwargs)
 
 
 def _check_roles(request, method) -> None:

@@ -5,7 +5,7 @@
 //   await demo.add(2, 3);                            // 5
 //   await demo.$with({ timeout: 500 }).sleep(2);     // rejects: ProxyError, type "TimeoutError"
 //
-// A plain ES module with no dependencies. The wire format (typed-value tags, batch envelope,
+// A plain ES module with no dependencies. The wire format (typed-value tags, batches,
 // error codes) is specified in docs/proxy.md; the "JavaScript" section there documents this API.
 
 const JSONRPC = "2.0";
@@ -24,6 +24,8 @@ const CODE_TYPES = {
   [-32603]: "InternalError",
   [-32001]: "LoginRequired",
   [-32003]: "Forbidden",
+  [-32004]: "NotFound",
+  [-32009]: "Conflict",
 };
 
 // Every rejection from this module is a ProxyError. `type` is the Python exception's name for
@@ -451,9 +453,10 @@ class Connection {
         { type: "HTTPError", status, data: { status, body: text.slice(0, 500) } }));
       return;
     }
+    // A batch is answered with an array; a single call, or a refusal of the whole request, with one object.
     let responses;
-    if (answer && Array.isArray(answer.responses)) responses = answer.responses;
-    else if (answer && typeof answer === "object" && !Array.isArray(answer)) responses = [answer];
+    if (Array.isArray(answer)) responses = answer;
+    else if (answer && typeof answer === "object") responses = [answer];
     else {
       rejectAll(new ProxyError(`${this.url}: not a JSON-RPC answer`, { type: "InvalidResponse", status }));
       return;

@@ -166,6 +166,9 @@ def build_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None) ->
     # The backend's configured middleware (etc/backends.d) comes before the route module's own.
     hooks, wrappers = split(_middleware(backend.file, f"{backend.key}.middleware", backend.middleware)
                             + _middleware(module.file, "middleware", getattr(namespace, "middleware", ())))
+    if backend.database is not None:        # request.db, outermost (docs/data.md)
+        from ..data.session import database_hook
+        hooks.insert(0, database_hook(backend))
     vhost = urls.vhost
     hosts = None if vhost.any_host else frozenset(served_names(site, vhost))
     return App(Dispatcher(placed, backend), hooks, wrappers, errors, backend, urls, limits, hosts)

@@ -10,7 +10,7 @@ import logging
 import traceback
 from html import escape
 
-from .errors import HTTPError, InternalServerError
+from .errors import HTTPError, InternalServerError, as_http_error
 from .handlers import resolve_dotted
 from .response import HTML, Response, to_response
 
@@ -60,6 +60,8 @@ class ErrorPages:
     def internal(self, request, exc: BaseException) -> Response:
         """500 for an exception a handler let escape: always logged with its traceback; shown to
         the client only in debug mode."""
+        if (error := as_http_error(exc)) is not None:     # e.g. an integrity error: 409
+            return self.render(request, error)
         where = f"{request.method} {request.environ.get('PATH_INFO', '')!r}" if request else "request"
         self.log.error("500 for %s", where, exc_info=exc)
         details = "".join(traceback.format_exception(exc)) if self.debug else None

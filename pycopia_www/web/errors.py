@@ -49,3 +49,26 @@ class MethodNotAllowed(HTTPError):
     def __init__(self, allowed, reason: str | None = None):
         self.allowed = sorted(allowed)
         super().__init__(reason, headers=[("Allow", ", ".join(self.allowed))])
+
+
+# Exceptions of other layers that have an HTTP meaning, e.g. the data layer's integrity errors
+# (409). Filled in by the layer that knows the exception type, when it is imported; consulted
+# where an escaped exception would otherwise be a 500 (error pages, the proxy server).
+_translators: list = []
+
+
+def register_translator(translate) -> None:
+    """translate(exc) -> HTTPError | None: an answer for exceptions that are not HTTPErrors."""
+    if translate not in _translators:
+        _translators.append(translate)
+
+
+def as_http_error(exc: BaseException) -> HTTPError | None:
+    """The HTTP error `exc` stands for, or None (then it is a bug: 500)."""
+    if isinstance(exc, HTTPError):
+        return exc
+    for translate in _translators:
+        error = translate(exc)
+        if error is not None:
+            return error
+    return None

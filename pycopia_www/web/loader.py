@@ -28,6 +28,7 @@ from ..urls import load_routes
 from .app import build_app, check_handlers
 from .handlers import resolve_dotted
 from .reverse import NoReverseMatch
+from .routed_path import require_authorized_path
 from .urlmap import UrlMap
 
 
@@ -47,13 +48,15 @@ def _route_module(backend: Backend):
 
 def load(site: Site, backend: Backend):
     """The WSGI callable `backend` serves (its route module imported once, and every handler:
-    the backend's master loads them before forking its workers, which then share them)."""
+    the backend's master loads them before forking its workers, which then share them); a
+    protected backend's serves only the path its authorizer decided on (routed_path)."""
     own = _route_module(backend)
     if own is None:
-        return wsgi_callable(backend.app)
-    app = build_app(site, backend, url_map=UrlMap.from_site(site, loaded={backend.ident: own}))
-    app.dispatcher.import_handlers()
-    return app
+        app = wsgi_callable(backend.app)
+    else:
+        app = build_app(site, backend, url_map=UrlMap.from_site(site, loaded={backend.ident: own}))
+        app.dispatcher.import_handlers()
+    return app if backend.auth is None else require_authorized_path(app)
 
 
 def check(site: Site, backend: Backend) -> tuple[list[ConfigError], list[ConfigError]]:

@@ -222,6 +222,8 @@ class Request:
         except json.JSONDecodeError as exc:
             raise BadRequest(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} "
                              f"column {exc.colno}") from None
+        except RecursionError:      # the client's nesting, not a fault of the server
+            raise BadRequest("the JSON body is nested too deeply") from None
 
     # -- links --------------------------------------------------------------------------------
 

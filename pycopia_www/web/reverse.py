@@ -1,18 +1,19 @@
 """Building one route's URL from parameters, and proving it leads back to that route.
 
-Each placed route gets a ReverseEntry when the URL map is built: a builder function generated
-for its pattern (percent-encoding the parameters for the URL, keeping them plain for matching;
-see _compile), and the list of things that could
-take the URL away from it, pruned by literal prefix: static directories, backends earlier in
-lighttpd's routing order, earlier routes of its own backend. At call time the plain path is
-matched against the route's regex (the groups must give back exactly the parameters' text),
-then against what is left of that list. A route without parameters is settled once, at build.
+Each placed route gets a ReverseEntry when the URL map is built: per template (a route with
+optional named groups has several, see pattern.py) a function compiled from its literals, and the
+list of things that could take the URL away from it, pruned by literal prefix: static
+directories, backends earlier in lighttpd's routing order, earlier routes of its own backend. At
+call time the plain path is matched against the route's regex (the groups must give back exactly
+the parameters' text, and the groups left out must not take part), then against what is left of
+that list. A template without parameters is settled once, at build.
 """
+import itertools
 import re
 import string
 
 from .convert import to_text
-from .pattern import NotReversible, compile_template, may_share_prefix, path_shape
+from .pattern import NotReversible, compile_templates, may_share_prefix, path_shape
 
 # Path characters that need no percent-encoding (RFC 3986 pchar and "/", without "%").
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
@@ -34,6 +35,15 @@ class NoReverseMatch(LookupError):
         lines = [f"no URL for {_describe(target)}({shown}){': ' + why if why else ''}"]
         lines += [f"  tried {route}: {reason}" for route, reason in tried]
         super().__init__("\n".join(lines))
+
+
+class InvalidTarget(NoReverseMatch, TypeError):
+    """get_url was given something that is no route name, dotted path or handler (None, say).
+    A TypeError, since it is a programming error; a NoReverseMatch, for code that handles both."""
+
+    def __init__(self, target):
+        super().__init__(target, {}, [], f"{type(target).__name__} is not a target: get_url takes "
+                                         "a route name, a handler's dotted path or the handler")
 
 
 def _describe(target) -> str:
@@ -77,7 +87,7 @@ def encode_path_text(text: str) -> str:
 class ReverseEntry:
     """One placed route, ready to build URLs: entry.build(params) -> URL path, or Failed."""
 
-    __slots__ = ("placed", "slots", "names", "problem", "build", "source")
+    __slots__ = ("placed", "templates", "names", "problem", "build", "source")
 
     def __init__(self, placed, earlier_routes, full_predecessors, own_capture):
         """placed: the route in its site; earlier_routes: the placed routes before it in its
@@ -88,39 +98,63 @@ class ReverseEntry:
         self.source = ""
         regex = placed.route.regex
         try:
-            template = compile_template(regex)
+            self.templates = compile_templates(regex)
         except NotReversible as exc:
-            self.slots, self.names = tuple(regex.groupindex), frozenset(regex.groupindex)
+            self.templates = ()
+            self.names = frozenset(regex.groupindex)
             self._refuse(f"not reversible: {exc}")
             return
-        self.slots = template.slots
-        self.names = frozenset(template.slots)
-        prefix = placed.prefix
-        info_leading = template.leading
-        full_checks = [(what, captures) for what, captures, (prefixes, exact) in full_predecessors
-                       if may_share_prefix(prefixes, prefix + info_leading, exact)]
-        # A prefix backend owns every path below its prefix that starts with "/".
-        if own_capture is not None and not (prefix and info_leading.startswith("/")):
-            full_checks.append((f"is not routed to backend {placed.backend.ident}",
-                                lambda path: not own_capture(path)))
-        info_checks = []
-        for other in earlier_routes:
-            prefixes, exact = path_shape(other.route.regex)
-            if may_share_prefix(prefixes, info_leading, exact):
-                info_checks.append(other)
-        self.build = self._compile(template, prefix, full_checks, info_checks)
-        if not self.slots:
-            # Nothing varies: settle it now, once.
-            try:
-                constant = self.build({})
-            except Failed as exc:
-                self._refuse(str(exc))
-            else:
-                def build(params):
-                    if params:
-                        wrong_parameters(params, ())
-                    return constant
-                self.build = build
+        self.names = frozenset().union(*(set(t.slots) | t.inner for t in self.templates))
+        context = (placed.prefix, earlier_routes, full_predecessors, own_capture)
+        (first, *others) = self.templates
+        if not others and not first.inner:
+            # The common case: one template, the parameters are exactly its slots.
+            build = self._compile(first, (), context, check_names=True)
+            self.build = self._settled(build, first) or build
+            return
+        # Optional or nested named groups: the names given choose the template (and which inner
+        # groups to check), each its own compiled function.
+        variants, failures = {}, []
+        for template in self.templates:
+            for given in _subsets(sorted(template.inner)):
+                names = frozenset(template.slots).union(given)
+                build = self._compile(template, given, context, check_names=False)
+                variants[names] = self._settled(build, template, failures) or build
+        if len(failures) == len(variants):
+            self._refuse("; ".join(failures))
+            return
+        entry = self
+
+        def build(params):
+            variant = variants.get(frozenset(params))
+            if variant is None:
+                entry.wrong_parameters(params)
+            return variant(params)
+        self.build = build
+
+    def _settled(self, build, template, failures=None):
+        """For a template with nothing to fill: the URL, worked out once, as a function (or, if it
+        cannot be made, a function raising why, the reason added to `failures`)."""
+        if template.slots:
+            return None
+        try:
+            constant = build({})
+        except Failed as exc:
+            why = str(exc)
+            if failures is None:
+                self._refuse(why)
+                return self.build
+            failures.append(why)
+
+            def refused(params):
+                raise Failed(why)
+            return refused
+
+        def settled(params):
+            if params:
+                wrong_parameters(params, ())
+            return constant
+        return settled
 
     def _refuse(self, problem: str) -> None:
         self.problem = problem
@@ -129,23 +163,60 @@ class ReverseEntry:
             raise Failed(problem)
         self.build = build
 
-    def _compile(self, template, prefix, full_checks, info_checks):
-        """A function specialised to this route: the template's literals and the checks that
-        survived pruning are written into its code, so a call does no interpretation."""
-        slots = self.slots
-        texts = [f"t{i}" for i in range(len(slots))]
+    def wrong_parameters(self, params) -> None:
+        """Raise Failed saying which parameters this route takes (no template fits `params`)."""
+        for template in self.templates:
+            for inner, outer in template.outer_of:
+                if inner in params and outer not in params:
+                    raise Failed(f"parameters: {inner} is part of {outer}: give {outer} "
+                                 f"(with or without {inner})")
+        forms = " or ".join(", ".join(t.slots) or "none" for t in self.templates)
+        extra = [n for n in params if n not in self.names]
+        hint = f"; unexpected {', '.join(extra)} (query arguments go in _query=)" if extra else ""
+        raise Failed(f"parameters: this route takes {forms}{hint}")
+
+    def _checks(self, template, context):
+        """What could take this template's URLs, pruned by the literal text they start with."""
+        prefix, earlier_routes, full_predecessors, own_capture = context
+        leading = template.leading
+        full_checks = [(what, captures) for what, captures, (prefixes, exact) in full_predecessors
+                       if may_share_prefix(prefixes, prefix + leading, exact)]
+        # A prefix backend owns every path below its prefix that starts with "/".
+        if own_capture is not None and not (prefix and leading.startswith("/")):
+            full_checks.append((f"is not routed to backend {self.placed.backend.ident}",
+                                lambda path: not own_capture(path)))
+        info_checks = []
+        for other in earlier_routes:
+            prefixes, exact = path_shape(other.route.regex)
+            if may_share_prefix(prefixes, leading, exact):
+                info_checks.append(other)
+        return full_checks, info_checks
+
+    def _compile(self, template, given, context, check_names):
+        """A function specialised to one template (and the inner groups `given`): its literals
+        and the checks that survived pruning are written into its code, so a call does no
+        interpretation. check_names: the function itself checks the parameters' names (else the
+        caller chose it by them)."""
+        prefix = context[0]
+        full_checks, info_checks = self._checks(template, context)
+        slots = template.slots
+        filled = [*slots, *given]
+        texts = [f"t{i}" for i in range(len(filled))]
+        text_of = dict(zip(filled, texts))
         literals = template.pieces[::2]
-        raw = _concat(literals, texts)
+        occurrences = [text_of[name] for name in template.pieces[1::2]]
+        raw = _concat(literals, occurrences)
         url = _concat([percent_encode(lit, _PATH_TABLE) for lit in (prefix + literals[0], *literals[1:])],
-                      [f"({t} if needs_quoting({t}) is None else encode({t}))" for t in texts])
-        # Same count and every name present: exactly the route's parameters.
-        lines = ["def build(params):", f"    if len(params) != {len(slots)}:",
-                 "        wrong_parameters(params, slots)"]
-        if slots:
+                      [f"({t} if needs_quoting({t}) is None else encode({t}))" for t in occurrences])
+        lines = ["def build(params):"]
+        if check_names:
+            # Same count and every name present: exactly the route's parameters.
+            lines += [f"    if len(params) != {len(slots)}:", "        wrong_parameters(params, slots)"]
+        if filled:
             lines.append("    try:")
-            for i, name in enumerate(slots):
+            for name, t in zip(filled, texts):
                 lines += [f"        v = params[{name!r}]",
-                          f"        t{i} = v if v.__class__ is str else "
+                          f"        {t} = v if v.__class__ is str else "
                           f"str(v) if v.__class__ is int else to_text(v)"]
             lines.append("    except KeyError:")
             lines.append("        wrong_parameters(params, slots)")
@@ -153,10 +224,16 @@ class ReverseEntry:
             lines.append("        unconvertible(exc)")
         lines.append(f"    info = {raw}")
         lines.append("    m = match(info)")
-        got = ", ".join(repr(n) for n in slots)
-        values = f"({', '.join(texts)},)" if texts else "()"
-        wanted = texts[0] if len(slots) == 1 else values
-        lines.append(f"    if m is None{f' or m.group({got}) != {wanted}' if slots else ''}:")
+        # The groups give back exactly the parameters' text, and the groups left out stay out.
+        checked = [*filled, *sorted(template.absent)]
+        wanted = [*texts, *["None"] * len(template.absent)]
+        if len(checked) == 1:
+            lines.append(f"    if m is None or m.group({checked[0]!r}) != {wanted[0]}:")
+        elif checked:
+            lines.append(f"    if m is None or m.group({', '.join(map(repr, checked))}) != "
+                         f"({', '.join(wanted)}):")
+        else:
+            lines.append("    if m is None:")
         lines.append("        mismatch(info, m)")
         lines.append(f"    full = {prefix!r} + info" if prefix else "    full = info")
         lines.append("    if '//' in full or '/.' in full:")
@@ -175,17 +252,28 @@ class ReverseEntry:
             namespace[f"other{j}"] = other
             lines.append(f"    m{j} = earlier{j}(info)")
             lines.append(f"    if m{j} is not None:")
-            lines.append(f"        shadowed(full, other{j}, m{j}, dict(zip(slots, {values})))")
+            lines.append(f"        shadowed(full, other{j}, m{j}, m)")
         lines.append(f"    return {url}")
         namespace.update(elsewhere=_elsewhere, shadowed=self._shadowed, slots=slots)
-        self.source = "\n".join(lines) + "\n"
-        exec(compile(self.source, f"<get_url {self.placed.where}>", "exec"), namespace)
+        source = "\n".join(lines) + "\n"
+        self.source += source
+        exec(compile(source, f"<get_url {self.placed.where}>", "exec"), namespace)
         return namespace["build"]
 
-    def _shadowed(self, full, other, m, params) -> None:
-        # The same handler with the same parameters is the same destination.
-        if other.key != self.placed.key or m.groupdict() != params:
+    def _shadowed(self, full, other, m_other, m_self) -> None:
+        # The same handler called with the same arguments is the same destination.
+        if other.key != self.placed.key or _arguments(m_other) != _arguments(m_self):
             raise Failed(f"{full!r} resolves to the earlier {other.where}")
+
+
+def _arguments(m) -> dict:
+    """What the dispatcher passes a handler for a match: the groups that took part."""
+    return {k: v for k, v in m.groupdict().items() if v is not None}
+
+
+def _subsets(names):
+    """Every subset of `names`, the empty one first."""
+    return [combo for size in range(len(names) + 1) for combo in itertools.combinations(names, size)]
 
 
 def _concat(literals, values) -> str:

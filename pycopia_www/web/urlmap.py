@@ -18,7 +18,8 @@ from ..config import Backend, ConfigError, Site, VirtualHost
 from ..urls import Route, RouteModule, canonical_target, load_routes, show_pattern
 from .convert import to_text
 from .menu import collect_menu
-from .reverse import Failed, NoReverseMatch, ReverseEntry, percent_encode, percent_table
+from .multidict import MultiDict
+from .reverse import Failed, InvalidTarget, NoReverseMatch, ReverseEntry, percent_encode, percent_table
 from .pattern import path_shape
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -173,9 +174,9 @@ class VhostUrls:
             except LookupError:
                 raise NoReverseMatch(target, params, [], f"unknown virtual host {_host!r}") from None
             _external = True
-        try:
+        if type(target) is str:
             entries = urls.by_name.get(target) or urls._entries_for(target)
-        except TypeError:       # an unhashable callable
+        else:
             entries = urls._entries_for(target)
         if entries is None:
             raise NoReverseMatch(target, params, [], f"no route is named so or has this handler "
@@ -188,14 +189,17 @@ class VhostUrls:
                 pass
         else:
             raise NoReverseMatch(target, params, self._reasons(entries, params))
-        if _query or _fragment is not None:
-            try:
-                if _query:
-                    path += "?" + _encode_query(_query)
-                if _fragment is not None:
-                    path += "#" + percent_encode(str(_fragment), _FRAGMENT_TABLE)
-            except (ValueError, TypeError) as exc:
-                raise NoReverseMatch(target, params, [], f"_query or _fragment: {exc}") from None
+        if _query is not None:
+            query = _query_pairs(_query)
+            if query:
+                try:
+                    path += "?" + _encode_query(query)
+                except (ValueError, TypeError) as exc:
+                    raise NoReverseMatch(target, params, [], f"_query: {exc}") from None
+        if _fragment is not None:
+            if type(_fragment) is not str:
+                raise TypeError(f"get_url: _fragment is a str, not {_fragment!r}")
+            path += "#" + percent_encode(_fragment, _FRAGMENT_TABLE)
         if _external:
             return urls._origin_for(self) + path
         return path
@@ -221,6 +225,8 @@ class VhostUrls:
     def _entries_for(self, target):
         if type(target) is str:
             return self.by_name.get(target) or self.by_target.get(canonical_target(target))
+        if not callable(target):
+            raise InvalidTarget(target)
         try:
             key = self._object_keys.get(target)
         except TypeError:   # unhashable callable
@@ -238,7 +244,8 @@ class VhostUrls:
         if name in self.by_target:
             return name
         for key, entries in self.by_target.items():
-            if _imported_object(entries[0].placed.route.target) is obj:
+            found = _imported_object(entries[0].placed.route.target)
+            if found is not None and found is obj:
                 return key
         return None
 
@@ -258,16 +265,32 @@ def _imported_object(target: str):
     return obj
 
 
-def _encode_query(query) -> str:
+def _query_pairs(query) -> list:
+    """The (key, value) pairs of a _query: a MultiDict (every value of a repeated key), another
+    mapping, or a list or tuple of pairs. Raises TypeError for anything else: a set has no order
+    (the URL would change from run to run), a string or a number is no set of arguments."""
+    if type(query) is dict:
+        return query.items()
+    if isinstance(query, MultiDict):
+        return query.items(multi=True)
+    if hasattr(query, "items") and not isinstance(query, (str, bytes)):
+        return query.items()
+    if isinstance(query, (list, tuple)) and all(
+            isinstance(pair, (list, tuple)) and len(pair) == 2 for pair in query):
+        return list(query)
+    raise TypeError(f"get_url: _query is a mapping or a list of (key, value) pairs, not {query!r}")
+
+
+def _encode_query(pairs) -> str:
     """application/x-www-form-urlencoded, with %20 for spaces (unambiguous everywhere)."""
-    pairs = []
-    for key, value in (query.items() if hasattr(query, "items") else query):
+    out = []
+    for key, value in pairs:
         key = percent_encode(str(key), _QUERY_TABLE)
         if isinstance(value, (list, tuple)):
-            pairs += [key + "=" + percent_encode(to_text(v), _QUERY_TABLE) for v in value]
+            out += [key + "=" + percent_encode(to_text(v), _QUERY_TABLE) for v in value]
         else:
-            pairs.append(key + "=" + percent_encode(to_text(value), _QUERY_TABLE))
-    return "&".join(pairs)
+            out.append(key + "=" + percent_encode(to_text(value), _QUERY_TABLE))
+    return "&".join(out)
 
 
 class UrlMap:

@@ -56,6 +56,9 @@ class Things:
         raise {"ValueError": ValueError, "KeyError": KeyError, "OSError": OSError,
                "PermissionError": PermissionError, "LookupError": LookupError}[kind](message)
 
+    def leak(self):
+        raise RuntimeError(f"internal state: {Path('notified.txt').resolve()}")
+
     def custom_error(self):
         raise RPCError(4000, "custom", {"why": "because"})
 
@@ -74,8 +77,10 @@ class Things:
         return "never"
 
 
-proxy = Proxy(Things(), title="things")
-small = Proxy(Things(), title="small", max_body=2048, max_batch=3, max_depth=8)
+# fail() raises these on purpose: their messages are for the caller (the tests read them).
+PUBLIC = (ValueError, LookupError, OSError)
+proxy = Proxy(Things(), title="things", public_errors=PUBLIC)
+small = Proxy(Things(), title="small", max_body=2048, max_batch=3, max_depth=8, public_errors=PUBLIC)
 
 routes = [
     route(r"^/rpc$", "proxyapp.proxy"),

@@ -8,6 +8,9 @@ def application(environ, start_response):
     if not user:
         start_response("401 Unauthorized", [("Content-Type", "text/plain")])
         return [b"login required\n"]
-    # lighttpd turns Variable-NAME answer headers into the responder's environment.
-    start_response("200 OK", [("Variable-REMOTE_USER", user), ("Content-Length", "0")])
+    # lighttpd turns Variable-NAME answer headers into the responder's environment; the path
+    # judged is passed as the real authorizer passes it (pycopia_www.web.routed_path).
+    path = environ.get("REQUEST_URI", "/").split("?", 1)[0]
+    start_response("200 OK", [("Variable-REMOTE_USER", user), ("Variable-PWWW_AUTHZ_PATH", path),
+                              ("Content-Length", "0")])
     return []

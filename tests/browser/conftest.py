@@ -1,19 +1,15 @@
-"""Browser tests: the demo site's own configuration in a throw-away farm (real websitectl, lighttpd
-and backends under real users), driven by Debian's headless Chromium through Playwright.
-
-The farm runs the virtual hosts of etc/backends.d as they are, except that the backends' users are
-this run's test users (pwww-ui -> pwww-t-ui-<run id>, farmkit.test_user), static directories are absolute paths into the repository, and
-the default host's /browser-test/ serves tests/browser/pages (a blank page to import
-/pwww/proxy.js into).
+"""Browser tests: the demo site's own configuration in a throw-away farm (tests/demofarm.py: real
+websitectl, lighttpd and backends under real users), driven by Debian's headless Chromium through
+Playwright.
 """
 from pathlib import Path
 
 import pytest
 
-from farmkit import DEMO, Farm, demo_vhosts, is_root
+from demofarm import farm_user  # noqa: F401  (the browser tests' own name for it)
+from farmkit import is_root
 
 CHROMIUM = Path("/usr/bin/chromium")
-PAGES = Path(__file__).resolve().parent / "pages"
 
 # Like the integration tests: the farm creates users and drops privileges. In CI (root) a skip
 # is a failure (tests/conftest.py).
@@ -28,12 +24,8 @@ def pytest_collection_modifyitems(config, items):
 
 
 @pytest.fixture(scope="session")
-def farm():
-    f = Farm(demo_vhosts(extra_static={"/browser-test/": PAGES}), farm_extra=f'pythonpath = ["{DEMO}"]\n')
-    try:
-        yield f.start()
-    finally:
-        f.cleanup()
+def farm(demo_farm):
+    return demo_farm
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,11 @@
-"""The demo pages' live parts (js/demo.js) in headless Chromium through the real farm: the status
-panel refreshes without a page load, the settings form is saved through a proxy call (and, without
-scripts, by a plain form post), and rejected calls are shown on the page."""
+"""The demo pages' live parts (js/demo.js) in headless Chromium through the real farm: the settings
+form is saved through a proxy call (and, without scripts, by a plain form post), and rejected calls
+are shown on the page. (The pushed status panel and notes: test_events_live.py.)"""
 import json
-import pwd
-import socket
 
 import pytest
 
-from farmkit import test_user
-
 API = "/api/demo"
-BUILT = "when the page was built"
 
 
 def proxy_calls(page) -> list:
@@ -40,29 +35,6 @@ def stay_on_page(page):
     page.wait_for_selector("body.live", state="attached")
     page.evaluate("window.pwwwMark = 1")
     return lambda: page.evaluate("window.pwwwMark") == 1
-
-
-def test_status_panel_refreshes_without_a_page_load(page, base_url):
-    save_settings(page, base_url, site_name="Status test", refresh_seconds=1)
-    calls = proxy_calls(page)
-    page.goto(f"{base_url}/")
-    still_here = stay_on_page(page)
-    updated = page.locator("#status-updated")
-    page.wait_for_function(f"document.getElementById('status-updated').textContent !== {BUILT!r}")
-    first = updated.text_content()
-    page.wait_for_function("(t) => document.getElementById('status-updated').textContent !== t", arg=first,
-                           timeout=10_000)
-    assert still_here() and page.errors == []
-    # The values are the server's: its host name, and a worker of the ui backend (as its user).
-    assert page.locator("#status-hostname").text_content() == socket.gethostname()
-    worker = int(page.locator("#status-worker").text_content())
-    with open(f"/proc/{worker}/status") as f:
-        uid = next(int(line.split()[1]) for line in f if line.startswith("Uid:"))
-    assert uid == pwd.getpwnam(test_user("ui")).pw_uid
-    assert page.locator("#status-error").text_content() == ""
-    # Start-up asked for the settings and the status in one batch; refreshes are single calls.
-    assert [[c["method"] for c in batch] for batch in calls[:2]] == [["rpc.discover"], ["settings", "status"]]
-    assert all([c["method"] for c in batch] == ["status"] for batch in calls[2:]) and len(calls) >= 3
 
 
 def test_settings_saved_through_a_proxy_call(page, base_url, ui_state):
@@ -95,7 +67,7 @@ def test_a_rejected_save_is_shown_and_nothing_is_saved(page, base_url, ui_state)
     page.click("input[type=submit]")
     result = page.locator("#settings-result")
     page.wait_for_function("document.getElementById('settings-result').textContent !== ''")
-    assert result.text_content() == "Refresh the status every (seconds): Between 1 and 3600."
+    assert result.text_content() == "Publish the status every (seconds): Between 1 and 3600."
     assert result.get_attribute("class") == "error"
     assert json.loads((ui_state / "settings.json").read_text()) == before
     assert still_here() and page.errors == []

@@ -1,16 +1,14 @@
 """Users, sessions and the authorizer through real lighttpd and real backends under their own
 users: lighttpd asks the auth backend before every request to /g, and the /g backend records each
 request it is given, so a refused request can be shown never to reach it."""
-import http.client
 import json
 import re
 import time
 from pathlib import Path
-from urllib.parse import urlencode
 
 import pytest
 
-from farmkit import Farm
+from farmkit import Browser, Farm
 
 APPS = 'pythonpath = ["@APPS@"]'
 BACKENDS = f"""\
@@ -36,12 +34,15 @@ MAIN = """\
     [auth]
     backend = "auth"
     max_failures = 3
+    password_cost = 14
+    backoff_max = 2
     """ + BACKENDS
 # Short sessions and a low per-address limit, with a store of their own.
 SHORT = """\
     hosts = ["short.test"]
     [auth]
     backend = "auth"
+    password_cost = 14
     idle_timeout = 1.5
     max_age = 4
     max_failures_per_address = 4
@@ -73,48 +74,6 @@ def user(farm, *args, host="main", password=None):
 def hits(farm, host="main") -> list[dict]:
     log = farm.root / "var" / "state" / f"{host}.g" / "hits.log"
     return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
-
-
-class Browser:
-    """Just enough of a browser: a cookie jar and the forms' CSRF token."""
-
-    def __init__(self, farm, host="main.test"):
-        self.farm, self.host, self.cookies = farm, host, {}
-
-    def call(self, method, path, body=None, headers=None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.farm.port, timeout=15)
-        h = {"Host": self.host, **(headers or {})}
-        if self.cookies:
-            h["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        try:
-            conn.request(method, path, body=body, headers=h)
-            resp = conn.getresponse()
-            data = resp.read()
-        finally:
-            conn.close()
-        for header in resp.headers.get_all("Set-Cookie") or ():
-            name, _, rest = header.partition("=")
-            value = rest.split(";", 1)[0]
-            if "Max-Age=0" in header:
-                self.cookies.pop(name, None)
-            else:
-                self.cookies[name] = value
-        return resp.status, resp.headers, data
-
-    def get(self, path, **headers):
-        return self.call("GET", path, headers=headers)
-
-    def post(self, path, fields, **headers):
-        return self.call("POST", path, urlencode(fields).encode(),
-                         {"Content-Type": "application/x-www-form-urlencoded", **headers})
-
-    def token(self, path="/auth/login") -> str:
-        page = self.get(path)[2].decode()
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-    def login(self, name="ann", password="ann-pw-1", next_="/g/"):
-        return self.post("/auth/login", {"name": name, "password": password, "next": next_,
-                                         "csrf_token": self.token()})
 
 
 def test_setup_prints_a_generated_admin_password_once_and_it_works(farm):
@@ -215,6 +174,31 @@ def test_throttling_per_user(farm):
     assert b.login("bob", "bob-pw-1")[0] == 429             # right password, still locked
     assert "pwww_session" not in b.cookies
     assert b.login()[0] == 303                              # other users are not locked
+
+
+def test_l1_an_attacker_cannot_lock_a_user_out(farm):
+    """Wrong passwords for dan from other addresses: before the fix they locked the name for
+    everyone for failure_window (429 even with the right password). Now they slow the name down
+    only for addresses dan never logged in from, and only for a while (backoff_max = 2)."""
+    user(farm, "add", "dan", host="main", password="dan-pw-1")
+    home, elsewhere = Browser(farm, address="127.0.0.2"), Browser(farm, address="127.0.0.3")
+    assert home.login("dan", "dan-pw-1")[0] == 303                  # dan's usual address
+    attacker = Browser(farm, address="127.0.0.66")
+    for _ in range(3):                                              # max_failures = 3
+        assert attacker.login("dan", "guess")[0] == 401
+    status, headers, body = attacker.login("dan", "dan-pw-1")
+    assert status == 429 and int(headers["Retry-After"]) > 2        # that address, that name
+    for last in range(67, 77):                                      # a botnet's guesses
+        status = Browser(farm, address=f"127.0.0.{last}").login("dan", "guess")[0]
+        assert status in (401, 429)
+    home.cookies.clear()
+    assert home.login("dan", "dan-pw-1")[0] == 303                  # at once, from home
+    status, headers, _ = elsewhere.login("dan", "dan-pw-1")
+    if status == 429:                                               # a new place waits...
+        assert 1 <= int(headers["Retry-After"]) <= 2
+        time.sleep(int(headers["Retry-After"]) + 0.2)
+        status = elsewhere.login("dan", "dan-pw-1")[0]
+    assert status == 303 and elsewhere.get("/g/")[0] == 200          # ...but gets in
 
 
 def test_log_out_everywhere(farm):

@@ -54,7 +54,7 @@ def test_remote_backends_are_balanced_and_fail_over():
                                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
         for port in ports:
             _wait_port(port, servers)
-        # Two concurrent slow requests: least-connection sends them to different instances (each
+        # Two overlapping slow requests: least-connection sends them to different instances (each
         # has one worker), so two different processes answer them.
         results, pids = [], []
 
@@ -68,6 +68,9 @@ def test_remote_backends_are_balanced_and_fail_over():
         threads = [threading.Thread(target=call) for _ in range(2)]
         for t in threads:
             t.start()
+            # lighttpd counts a backend connection once it is established: let the first be,
+            # before the second asks for the least loaded instance.
+            time.sleep(0.3)
         for t in threads:
             t.join()
         assert results == [(200, b"slow done")] * 2

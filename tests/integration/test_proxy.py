@@ -82,6 +82,14 @@ def test_remote_exceptions(things):
     assert info.value.code == -32602 and "must be int" in info.value.message
 
 
+def test_l8_an_unmarked_exception_reaches_the_log_not_the_caller(farm, things):
+    with pytest.raises(RemoteError) as info:
+        things.leak()
+    assert info.value.code == -32000 and info.value.message == "leak failed (the server's log says why)"
+    assert "internal state" not in str(info.value) and info.value.data is None
+    assert "RuntimeError: internal state: " in farm.logs()
+
+
 def test_batch_and_notification(things):
     with things._batch() as batch:
         total, bad, echoed = batch.add(1, 2), batch.fail(), batch.echo({1, 2})
@@ -111,8 +119,10 @@ def test_transport_refusals_through_lighttpd(farm):
     status, body = post(farm, b'{"jsonrpc": "2.0", "id": 1, "method": "echo", "params": ["'
                         + b"x" * (2 << 20) + b'"]}')
     assert status == 413 and body["error"]["code"] == -32600
-    status, body = post(farm, b"[" * 500000)
-    assert status == 400 and body["error"]["code"] == -32700
+    status, body = post(farm, b"[" * 500000)        # counted before it is parsed (M4)
+    assert status == 413 and body["error"]["code"] == -32600
+    status, body = post(farm, b"[" * 40000)         # within the count: nested too deeply, a
+    assert status == 200 and body["error"]["code"] == -32700      # JSON-RPC error: HTTP 200
     status, body = post(farm, b'{"jsonrpc": "2.0", "id": 1, "method": "echo", "params": ['
                         + b"[" * 100 + b"]" * 100 + b"]}")
     assert status == 200 and body["error"]["code"] == -32602

@@ -10,7 +10,7 @@ import pytest
 
 from farmkit import login_user, system_group
 from pycopia_www.farm.procfs import alive
-from pycopia_www.runas import RunAsRefused, run_as
+from pycopia_www.runas import DEFAULT_LIMITS, Limits, RunAsRefused, run_as
 
 PY = "/usr/bin/python3"     # Debian's: readable by every user, unlike a venv's
 
@@ -41,6 +41,41 @@ def test_the_kernel_shows_no_way_back_to_root(user):
     assert set(map(int, status["Groups"].split())) == set(r.groups) and 0 not in r.groups
     assert status["NoNewPrivs"] == "1"
     assert int(status["CapEff"], 16) == int(status["CapPrm"], 16) == 0
+
+
+def limits_of(text: str) -> dict[str, tuple[str, str]]:
+    """/proc/PID/limits: name -> (soft, hard)."""
+    rows = {}
+    for line in text.splitlines()[1:]:
+        name, soft, hard = line[:26].strip(), *line[26:].split()[:2]
+        rows[name] = (soft, hard)
+    return rows
+
+
+def test_l5_the_command_runs_under_resource_limits(user):
+    """Before the fix the child had the backend's limits (no cap on processes, memory, CPU,
+    core dumps)."""
+    r = run_as(user, ["cat", "/proc/self/limits"], timeout=7)
+    limits = limits_of(r.stdout)
+    assert limits["Max core file size"] == ("0", "0")
+    assert limits["Max cpu time"] == ("8", "8")                 # the timeout, rounded up, + 1
+    assert limits["Max processes"] == (str(DEFAULT_LIMITS.processes),) * 2
+    assert limits["Max open files"] == (str(DEFAULT_LIMITS.open_files),) * 2
+    assert limits["Max address space"] == (str(DEFAULT_LIMITS.address_space),) * 2
+    assert limits["Max file size"] == (str(DEFAULT_LIMITS.file_size),) * 2
+    held = [os.open("/dev/null", os.O_RDONLY) for _ in range(40)]  # the parent's descriptors
+    try:
+        small = run_as(user, ["cat", "/proc/self/limits"], limits=Limits(open_files=16))
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert limits_of(small.stdout)["Max open files"] == ("16", "16")
+
+
+def test_l5_a_memory_hog_is_stopped_by_its_limit(user):
+    r = run_as(user, [PY, "-c", "b = bytearray(2 << 30); print('allocated')"],
+               limits=Limits(address_space=512 << 20))
+    assert r.returncode != 0 and "allocated" not in r.stdout and "MemoryError" in r.stderr
 
 
 def test_setuid_0_fails_in_the_child(user):

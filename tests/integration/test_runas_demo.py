@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from farmkit import REPO, TEST_APPS, Farm, login_user
+from farmkit import REPO, TEST_APPS, Farm, login_user, proc_ids
 from pycopia_www.markup.validate import html5_errors
 from pycopia_www.testing import Client
 
@@ -111,6 +111,15 @@ def farm():
         workers = 1
         timeout = 10
         {env}
+
+        [[backend]]
+        name = "caps"
+        user = "root"
+        prefix = "/caps"
+        app = "testapps:whoami"
+        workers = 1
+        capabilities = ["CAP_NET_BIND_SERVICE"]
+        {env}
         """})
     try:
         yield f.start()
@@ -139,3 +148,23 @@ def test_through_lighttpd_the_proxy_runs_as_the_authorized_user(farm, user):
     assert result["uid"] == pwd.getpwnam(user).pw_uid and result["stdout"].startswith(f"uid={result['uid']}(")
     status, text = through_lighttpd(farm, "POST", "/sys/api", {**headers, "X-Test-User": "root"}, call)
     assert json.loads(text)["error"]["data"]["type"] == "RunAsRefused"
+
+
+def test_l6_the_root_sys_backend_holds_only_what_run_as_needs(farm, user):
+    """Master and worker: uid 0, but only CAP_SETUID, CAP_SETGID and CAP_KILL, in the bounding
+    set too (before the fix: all of them); and /sys/me still runs as the user with that set."""
+    from pycopia_www import capabilities
+    status = farm.status()["backends"]["box.sys"]
+    keep = capabilities.mask(["CAP_SETUID", "CAP_SETGID", "CAP_KILL"])
+    for pid in (status["pid"], *status["workers"]):
+        sets = capabilities.process_sets(pid)
+        assert sets == {"CapInh": 0, "CapPrm": keep, "CapEff": keep, "CapBnd": keep,
+                        "CapAmb": 0}, (pid, {k: capabilities.names_of(v) for k, v in sets.items()})
+        assert proc_ids(pid)["uid"] == (0,) * 4
+    listed = farm.status()["backends"]["box.caps"]
+    for pid in (listed["pid"], *listed["workers"]):
+        assert capabilities.names_of(capabilities.process_sets(pid)["CapEff"]) == [
+            "CAP_NET_BIND_SERVICE"]
+    status, text = through_lighttpd(farm, "GET", "/sys/me", {"X-Test-User": user})
+    assert status == 200 and f"uid={pwd.getpwnam(user).pw_uid}({user})" in text
+    assert "only-mine.txt" in text and "Refused" not in text

@@ -189,7 +189,8 @@ def test_l9_backend_output_cannot_drive_the_operators_terminal_or_grow_without_b
 
 
 def test_l3_the_first_admins_password_comes_from_a_file_never_a_command_line(scratch):
-    from test_auth import MAIN, Browser
+    from farmkit import Browser
+    from test_auth import MAIN
     secret = scratch / "admin.pw"
     secret.write_text("from-a-file-1\n")
     f = Farm({"main": MAIN})

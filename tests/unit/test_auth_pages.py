@@ -1,31 +1,43 @@
 """The auth backend in-process, on the demo site's configuration: login (CSRF, throttling,
 rotation, cookie flags), logout, and the authorizer's decisions (FCGI_ROLE=AUTHORIZER, as lighttpd
 asks). Through real lighttpd: tests/integration/test_auth.py."""
+import dataclasses
 import json
 import re
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from pycopia_www.auth import authorizer
 from pycopia_www.auth.store import Store
+from pycopia_www.config import load_site
 from pycopia_www.testing import Client
 
 FARM = Path(__file__).resolve().parents[2] / "demo" / "etc" / "farm.toml"
+CHEAP = 14      # scrypt cost of these tests' hashes (the demo's default has its own test)
+
+
+def cheap_site(farm=FARM):
+    """The demo site with a cheap password cost, so each login costs milliseconds."""
+    site = load_site(farm)
+    return dataclasses.replace(site, vhosts=tuple(
+        dataclasses.replace(v, auth=dataclasses.replace(v.auth, password_cost=CHEAP))
+        if v.auth else v for v in site.vhosts))
 
 
 @pytest.fixture()
 def store(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)                 # the auth backend works in its state directory
     monkeypatch.setattr(authorizer, "_services", {})
-    s = Store(tmp_path / "auth.sqlite")
+    s = Store(tmp_path / "auth.sqlite", password_cost=CHEAP)
     s.add_user("ann", "secret-1", ["admin"])
     return s
 
 
 @pytest.fixture()
 def client(store):
-    return Client.for_site(FARM, host="localhost")
+    return Client.for_site(cheap_site(), host="localhost")
 
 
 def login(client, name="ann", password="secret-1", **extra):
@@ -57,6 +69,17 @@ def test_login_page_and_login(client, store):
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Max-Age=43200" in cookie
     token = client.cookies["pwww_session"]
     assert store.session(token, 100, 100).user == "ann"
+
+
+def test_l12_an_old_hash_is_rehashed_at_login(store, tmp_path):
+    """The demo's auth backend as configured (the default cost) logs ann in with her old hash,
+    and stores a new one at the current cost."""
+    def stored():
+        return sqlite3.connect(tmp_path / "auth.sqlite").execute(
+            "select password from users where name = 'ann'").fetchone()[0]
+    assert stored().startswith("scrypt$16384$")
+    assert login(Client.for_site(FARM, host="localhost")).status == 303
+    assert stored().startswith("scrypt$131072$8$1$")
 
 
 def test_login_refuses_a_foreign_next(client):
@@ -101,8 +124,8 @@ def test_authorizer_decisions(client, store):
     assert r.headers["Variable-PWWW_ROLES"] == "admin" and r.headers["Variable-PWWW_SESSION"] == sid
     assert re.fullmatch(r"[A-Za-z0-9_-]{43}", r.headers["Variable-PWWW_CSRF"])
     assert token not in json.dumps(dict(r.headers))
-    assert ask(client, "/status").status == 403        # a backend without auth: refused
-    # ui has auth = "optional": a public page, the user passed along when there is one
+    assert ask(client, "/auth/login").status == 403    # a backend without auth: refused
+    # ui and db have auth = "optional": a public page, the user passed along when there is one
     assert ask(client, "/notes").status == 200 and "Variable-REMOTE_USER" not in ask(client, "/notes").headers
     assert ask(client, "/notes", session=token).headers["Variable-REMOTE_USER"] == "ann"
 

@@ -117,6 +117,33 @@ def test_default_host_is_last(tmp_path):
     assert [v.name for v in site.vhosts] == ["b", "a"]
 
 
+ROOT_HOST = GOOD_HOST.replace('user = "nobody"', 'user = "root"')
+
+
+def test_l6_a_root_backend_keeps_what_run_as_needs_unless_it_lists_its_capabilities(tmp_path):
+    (b,) = load_site(make(tmp_path / "a", a=ROOT_HOST)).backends
+    assert b.capabilities == ("CAP_SETUID", "CAP_SETGID", "CAP_KILL")
+    listed = ROOT_HOST + '    capabilities = ["CAP_NET_BIND_SERVICE", "cap_setuid"]\n'
+    (b,) = load_site(make(tmp_path / "b", a=listed)).backends
+    assert b.capabilities == ("CAP_NET_BIND_SERVICE", "CAP_SETUID")
+    (b,) = load_site(make(tmp_path / "c", a=ROOT_HOST + "    capabilities = []\n")).backends
+    assert b.capabilities == ()
+    (b,) = load_site(make(tmp_path / "d")).backends
+    assert b.capabilities == ()                     # any other user: none at all
+
+
+@pytest.mark.parametrize("text, key, problem", [
+    (ROOT_HOST + '    capabilities = ["CAP_FLY"]\n', "backend[0].capabilities[0]",
+     "'CAP_FLY' is not a Linux capability"),
+    (ROOT_HOST + '    capabilities = "CAP_KILL"\n', "backend[0].capabilities", "must be a list"),
+    (GOOD_HOST + '    capabilities = ["CAP_KILL"]\n', "backend[0].capabilities",
+     'capabilities need user = "root"'),
+])
+def test_l6_capabilities_are_checked(tmp_path, text, key, problem):
+    e = error(tmp_path, a=text)
+    assert e.key == key and problem in e.problem, e
+
+
 def backend_of(tmp_path, extra: str):
     return load_site(make(tmp_path, a=GOOD_HOST + extra)).backends[0]
 

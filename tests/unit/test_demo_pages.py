@@ -19,6 +19,7 @@ XHTML = {"Accept": "application/xhtml+xml"}
 
 # (host, path, status): every HTML page the demo serves
 PAGES = [("localhost", "/", 200), ("localhost", "/notes", 200), ("localhost", "/settings", 200),
+         ("localhost", "/hosts", 200),
          ("localhost", "/sys/", 200),
          ("localhost", "/no/such/page", 404), ("docs.local", "/", 200)]
 
@@ -51,7 +52,7 @@ def test_every_page_is_valid_html5_in_both_syntaxes(client, host, path, status, 
     assert r.content_type.startswith("application/xhtml+xml")
     assert page_errors(r.body) == []
     r = client.get(f"http://{host}{path}", headers={"Accept": "text/html"})
-    assert r.content_type.startswith("text/html")
+    assert r.content_type.startswith("text/html") and r.body.startswith(b"<!DOCTYPE html>\n")
     assert page_errors(r.body) == []
 
 
@@ -162,3 +163,11 @@ def test_flash_messages_show_only_registered_texts(client):
     with pytest.raises(KeyError, match="not registered"):
         flash_redirect("/", "nonsense")
     assert flash_redirect("/x", "saved", query={"page": 2}).location == "/x?page=2&flash=saved"
+def test_the_status_panel_is_bound_to_its_topic(client):
+    """Pushed, not polled: each value names topic and field for /pwww/live.js, and the page's
+    first values are the publisher's own (handlers/ui/live.py)."""
+    body = client.get("/", headers=XHTML).text
+    assert 'src="/pwww/live.js"' in body
+    for key in ("hostname", "uptime", "load", "memory", "processes", "publisher", "updated"):
+        element = re.search(rf'<[a-z]+ id="status-{key}"[^>]*>', body).group(0)
+        assert f'data-topic="demo.status" data-field="{key}"' in element, element

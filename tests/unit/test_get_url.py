@@ -164,8 +164,10 @@ def test_empty_value_where_the_regex_allows_it(urls):
 def test_irreversible_route_by_name_and_optional_group_by_handler(urls):
     e = refused(urls, "about")
     assert "alternation" in str(e)
-    # The optional group makes the route irreversible; the handler has no other route.
-    assert "named group inside a repeat" in str(refused(urls, "webapps.ui.views.page", n=2))
+    # An optional group: reversed with and without its parameter.
+    assert urls.get_url("webapps.ui.views.page", n=2) == "/page/2"
+    assert urls.get_url("webapps.ui.views.page") == "/page"
+    assert "this route takes none or n" in str(refused(urls, "webapps.ui.views.page", m=2))
 
 
 def test_a_handler_with_several_routes_uses_the_one_whose_parameters_fit(urls):

@@ -107,3 +107,34 @@ def test_lighttpd_tt_failure_is_reported(site, tmp_path):
     with pytest.raises(ConfigError) as info:
         check_lighttpd_config(bad, port=None, as_root=False)
     assert "lighttpd -tt rejects" in str(info.value) and str(broken) in str(info.value)
+
+
+EVENTS = """\
+    hosts = ["e.example"]
+    static = { "/media/" = "media" }
+    [[backend]]
+    name = "ui"
+    user = "nobody"
+    prefix = "/"
+    app = "x.y"
+    publish = ["net.*"]
+    [[backend]]
+    name = "events"
+    kind = "events"
+    user = "nobody"
+    prefix = "/events"
+    topics = { "net.*" = [] }
+    """
+
+
+def test_an_events_backends_responses_are_streamed(site, tmp_path):
+    (tmp_path / "etc" / "backends.d" / "e.toml").write_text(textwrap.dedent(EVENTS))
+    site = load_site(tmp_path / "etc" / "farm.toml")
+    text = lighttpd.sites_conf(site)
+    block = text[text.index("# backend e.events"):]
+    block = block[:block.index("}")]
+    assert "server.stream-response-body = 2" in block and "x-sendfile" not in block
+    assert text.count("server.stream-response-body") == 1        # the other backends buffer
+    farm = lighttpd.farm_conf(site, as_root=False)
+    assert "server.max-fds = 9216" in farm and "server.max-connections = 5120" in farm
+    check_lighttpd_config(site, port=None, as_root=os.geteuid() == 0)

@@ -25,15 +25,27 @@ def test_xhtml_document_skeleton():
     assert root.tag == "{http://www.w3.org/1999/xhtml}html"
     assert root.get("lang") == "de" and root.get("{http://www.w3.org/XML/1998/namespace}lang") == "de"
     assert xpath(root, "/h:html/h:head/h:title")[0].text == "Hello"
-    meta = xpath(root, "//h:meta[@http-equiv='Content-Type']")[0]
-    assert meta.get("content") == "text/html; charset=utf-8"
+    # An XML document takes its encoding from its bytes, and must not say it in a <meta>.
+    assert xpath(root, "//h:meta") == []
+
+
+def test_xhtml_as_text_html_is_html_with_its_doctype_and_a_meta_charset():
+    doc = XHTMLDocument("Hello", lang="de")
+    data = doc.to_bytes("text/html")
+    assert data.startswith(b'<!DOCTYPE html>\n<html xmlns="http://www.w3.org/1999/xhtml" lang="de" '
+                           b'xml:lang="de"><head><meta charset="utf-8"/><title>Hello</title>')
+    # The tree itself is untouched: the XML serialisation is the same before and after.
+    assert doc.to_bytes() == XHTMLDocument("Hello", lang="de").to_bytes()
+    with pytest.raises(ValueError, match="text/html"):
+        doc.to_bytes("text/plain")
 
 
 def test_html5_document_skeleton():
     doc = HTML5Document("Hello")
     data = doc.to_bytes()
     assert data.startswith(b"<!DOCTYPE html>\n<html ")
-    assert xpath(doc, "/h:html/h:head/h:meta/@charset") == ["utf-8"]
+    assert xpath(doc, "/h:html/h:head/h:meta/@charset") == ["utf-8"]   # polyglot: in XML too
+    assert doc.to_bytes("text/html") == data
     section = doc.add_section("content")
     assert section.name == "section" and section.get_attribute("id") == "content"
 
@@ -52,7 +64,10 @@ def test_other_encodings_get_an_xml_declaration_and_are_encoded():
     assert "caf\u00e9".encode("iso-8859-1") in data
     assert parse(doc).find(".//{*}title").text == "caf\u00e9"
     body, content_type = doc.render("text/html")
-    assert content_type == "text/html; charset=iso-8859-1" and body == data
+    assert content_type == "text/html; charset=iso-8859-1" and body == doc.to_bytes("text/html")
+    # text/html: no XML declaration (a parse error there), the encoding in a <meta charset>.
+    assert body.startswith(b"<!DOCTYPE html>\n") and b'<meta charset="iso-8859-1"/>' in body
+    assert "caf\u00e9".encode("iso-8859-1") in body
 
 
 def test_text_and_attributes_are_escaped_by_construction():
@@ -261,7 +276,7 @@ def test_render_returns_body_and_negotiated_content_type():
     assert rendered.content_type == "application/xhtml+xml; charset=utf-8"
     assert rendered.body == doc.to_bytes() == bytes(doc)
     body, content_type = doc.render(None)
-    assert content_type == "text/html; charset=utf-8"
+    assert content_type == "text/html; charset=utf-8" and body == doc.to_bytes("text/html")
 
 
 def test_a_finished_page_is_freed_without_the_cycle_collector():

@@ -29,7 +29,7 @@ def test_text_round_trips_and_page_stays_valid(title, body, attribute, cell):
     expect = [clean_text(text) or None for text in (title, body, cell)]
     assert [xpath(root, f"//h:{tag}")[0].text for tag in ("title", "p", "td")] == expect
     assert xpath(root, "//h:p")[0].get("title") == clean_text(attribute)
-    assert html5_errors(HTML5Document(title).to_bytes()) == []
+    assert html5_errors(HTML5Document(title).to_bytes("text/html")) == []
 
 
 @FAST
@@ -38,7 +38,7 @@ def test_inline_script_never_breaks_out(code):
     doc = HTML5Document("t")
     doc.add_inline_script(code)
     doc.add_paragraph("after")
-    data = doc.to_bytes()
+    data = doc.to_bytes("text/html")
     assert html5_errors(data) == []
     body = html5lib.parse(data).find("{http://www.w3.org/1999/xhtml}body")
     assert [element.tag.split("}")[1] for element in body] == ["p"]

@@ -233,3 +233,43 @@ def test_submitted_values_never_replace_the_token():
     doc = XHTMLDocument("t", csrf_token="fresh")
     doc.add_form(action="/a", values={markup.CSRF_FIELD: "stale-from-request"})
     assert csrf_values(doc) == ["fresh"]
+
+
+OFF_SITE = ["https://evil.example/steal", "HTTP://evil.example/", "//evil.example/steal",
+            "/\\evil.example/steal", "\\\\evil.example/", " //evil.example/", "/\t/evil.example/",
+            "\n//evil.example/", "mailto:x@evil.example"]
+
+
+@pytest.mark.parametrize("action", OFF_SITE)
+def test_l11_the_csrf_token_never_goes_to_an_off_site_action(action):
+    """Before the fix every POST form carried the session's token, wherever it posted to."""
+    doc = XHTMLDocument("t", csrf_token="session-token")
+    doc.add_form(action=action)
+    markup.set_csrf_provider(lambda: "from-provider")
+    try:
+        XHTMLDocument("t").add_form(action=action)
+        with_provider = XHTMLDocument("t")
+        with_provider.add_form(action=action)
+    finally:
+        markup.set_csrf_provider(None)
+    assert csrf_values(doc) == [] and csrf_values(with_provider) == []
+    assert b"session-token" not in doc.to_bytes()
+    with pytest.raises(markup.MarkupError, match="off-site"):
+        XHTMLDocument("t").add_form(action=action, csrf_token="explicit")
+
+
+@pytest.mark.parametrize("action", ["/save", "save", "./save", "?step=2", "", "#top", "/a//b"])
+def test_l11_a_relative_action_carries_the_token(action):
+    doc = XHTMLDocument("t", csrf_token="session-token")
+    doc.add_form(action=action)
+    assert csrf_values(doc) == ["session-token"]
+
+
+def test_l11_srcdoc_is_refused():
+    """srcdoc is a whole page in an attribute: script in it runs on this origin."""
+    doc = HTML5Document("t")
+    with pytest.raises(markup.MarkupError, match="srcdoc"):
+        doc.add_div().add_element("iframe", srcdoc="<script>alert(1)</script>")
+    with pytest.raises(markup.MarkupError, match="srcdoc"):
+        doc.add_div().set_attributes(srcdoc="<b>x</b>")
+    doc.add_div().add_element("iframe", src="/frame", srcdoc=None)      # left out: fine

@@ -95,3 +95,17 @@ def test_rows_of_different_widths():
     doc = XHTMLDocument("t")
     doc.add_table([["a"], ["b", "c", "d"], ["e", "f"]])
     assert [len(row) for row in xpath(doc, "//h:tbody/h:tr")] == [1, 3, 2]
+
+
+def test_link_cells_are_escaped_and_never_empty_elements():
+    from pycopia_www.markup import Link
+    from pycopia_www.markup.validate import xhtml1_strict_errors
+    doc = XHTMLDocument("t")
+    doc.add_table([(Link("/host/1?a=1&b=<2>", "web <1> & co"), "x"), (Link("/host/2", ""), "y"),
+                   (Link("/h\x00st", "bad\x07text"), "z")], ["Name", "Other"])
+    body = doc.to_bytes()
+    assert b'<a href="/host/1?a=1&amp;b=&lt;2&gt;">web &lt;1&gt; &amp; co</a>' in body
+    assert b'<a href="/host/2"></a>' in body and b"\x00" not in body and b"\x07" not in body
+    root = parse(doc)
+    assert xpath(root, "//h:tbody/h:tr/h:td[1]/h:a/@href")[1] == "/host/2"
+    assert xhtml1_strict_errors(body) == []

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from pycopia_www.proxy import Proxy
 from pycopia_www.web.request import Request
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "apps"))
@@ -68,10 +69,12 @@ def test_request_parameter_is_injected_and_not_remote():
 
 # -- protocol errors ----------------------------------------------------------------------------
 
+# Protocol errors are JSON-RPC answers, so HTTP 200: clients treat other statuses as transport
+# failures and never read the error object (docs/proxy.md).
 @pytest.mark.parametrize("raw", [b"{", b"[1,", b"nope", b"\xff\xfe", b'{"a": NaN}', b""])
-def test_parse_error_is_400_with_minus_32700(raw):
+def test_parse_error_is_an_answer_with_minus_32700(raw):
     status, _, body = call(raw=raw)
-    assert status == 400 and body["error"]["code"] == -32700 and body["id"] is None
+    assert status == 200 and body["error"]["code"] == -32700 and body["id"] is None
 
 
 @pytest.mark.parametrize("message", [
@@ -80,9 +83,9 @@ def test_parse_error_is_400_with_minus_32700(raw):
     {"jsonrpc": "2.0", "method": "add", "params": "ab", "id": 1},
     {"jsonrpc": "2.0", "method": "add", "id": {"x": 1}}, {"jsonrpc": "2.0", "method": "add", "id": True},
 ])
-def test_invalid_request_is_400_with_minus_32600(message):
+def test_invalid_request_is_an_answer_with_minus_32600(message):
     status, err = error_of(message)
-    assert status == 400 and err["code"] == -32600
+    assert status == 200 and err["code"] == -32600
 
 
 def test_method_not_found_and_private_methods_are_never_exposed():
@@ -147,8 +150,9 @@ def test_batch_mixing_good_and_bad_calls(tmp_path, monkeypatch):
     status, _, body = call([rpc("add", [1, 2], 1), rpc("nothing", None, 2), 42,
                             {"jsonrpc": "2.0", "method": "note", "params": ["n"]},
                             rpc("add", ["x"], 3), rpc("fail", None, 4)])
-    assert status == 200 and isinstance(body, dict) and body["jsonrpc"] == "2.0"
-    answers = body["responses"]
+    assert status == 200 and isinstance(body, list)
+    answers = body
+    assert all(a["jsonrpc"] == "2.0" for a in answers)
     assert [a.get("id") for a in answers] == [1, 2, None, 3, 4]
     assert answers[0]["result"] == 3
     assert [a["error"]["code"] for a in answers[1:]] == [-32601, -32600, -32602, -32000]
@@ -164,12 +168,95 @@ def test_batch_of_notifications_only_is_204(tmp_path, monkeypatch):
 
 def test_empty_batch_is_one_invalid_request():
     status, _, body = call([])
-    assert status == 400 and body["error"]["code"] == -32600
+    assert status == 200 and body["error"]["code"] == -32600 and body["id"] is None
 
 
-def test_a_response_is_never_a_bare_array():
-    for payload in ([rpc("add", [1, 1])], rpc("add", [1, 1]), [1, 2]):
-        assert isinstance(call(payload)[2], dict)
+def test_a_batch_is_answered_with_an_array_and_a_single_call_with_an_object():
+    assert call([rpc("add", [1, 1])])[2] == [{"jsonrpc": "2.0", "id": 1, "result": 2}]
+    assert call(rpc("add", [1, 1]))[2] == {"jsonrpc": "2.0", "id": 1, "result": 2}
+
+
+def test_a_batch_too_long_is_refused_whole_by_http_status():
+    status, _, body = call([rpc("add", [1, 1], i) for i in range(4)], proxy=proxyapp.small)
+    assert status == 413 and body["error"]["code"] == -32600 and body["id"] is None
+
+
+# -- the examples of the JSON-RPC 2.0 specification, section 7, answered as it shows ----------
+
+SPEC = Proxy({
+    "subtract": lambda minuend, subtrahend: minuend - subtrahend,
+    "sum": lambda *numbers: sum(numbers),
+    "update": lambda *numbers: None,
+    "notify_hello": lambda n: None,
+    "notify_sum": lambda *numbers: None,
+    "get_data": lambda: ["hello", 5],
+}, title="spec")
+
+
+def spec_call(payload=None, raw=None):
+    status, _, body = call(payload, raw=raw, proxy=SPEC)
+    return status, body
+
+
+def codes(body):
+    """A batch answer without the messages (which the specification leaves to the server)."""
+    return [{**a, "error": a["error"]["code"]} if "error" in a else a for a in body]
+
+
+def test_spec_calls_with_positional_and_named_parameters():
+    assert spec_call(rpc("subtract", [42, 23], 1)) == (200, {"jsonrpc": "2.0", "result": 19, "id": 1})
+    assert spec_call(rpc("subtract", [23, 42], 2))[1]["result"] == -19
+    assert spec_call(rpc("subtract", {"subtrahend": 23, "minuend": 42}, 3))[1]["result"] == 19
+    assert spec_call(rpc("subtract", {"minuend": 42, "subtrahend": 23}, 4))[1]["result"] == 19
+
+
+def test_spec_notifications_and_a_missing_method():
+    assert spec_call({"jsonrpc": "2.0", "method": "update", "params": [1, 2, 3, 4, 5]}) == (204, None)
+    assert spec_call({"jsonrpc": "2.0", "method": "foobar"}) == (204, None)
+    status, body = spec_call(rpc("foobar", None, "1"))
+    assert status == 200 and body["error"]["code"] == -32601 and body["id"] == "1"
+
+
+@pytest.mark.parametrize("raw, code", [
+    (b'{"jsonrpc": "2.0", "method": "foobar, "params": "bar", "baz]', -32700),
+    (b'{"jsonrpc": "2.0", "method": 1, "params": "bar"}', -32600),
+    (b'[{"jsonrpc": "2.0", "method": "sum", "params": [1,2,4], "id": "1"}, {"jsonrpc": "2.0", "method"]',
+     -32700),
+    (b"[]", -32600),
+])
+def test_spec_errors_answered_with_one_object(raw, code):
+    status, body = spec_call(raw=raw)
+    assert status == 200 and body["jsonrpc"] == "2.0" and body["id"] is None
+    assert body["error"]["code"] == code and isinstance(body["error"]["message"], str)
+
+
+@pytest.mark.parametrize("raw, length", [(b"[1]", 1), (b"[1,2,3]", 3)])
+def test_spec_batches_of_invalid_entries_answer_each(raw, length):
+    status, body = spec_call(raw=raw)
+    assert status == 200 and codes(body) == [{"jsonrpc": "2.0", "id": None, "error": -32600}] * length
+
+
+def test_spec_mixed_batch():
+    status, body = spec_call([
+        {"jsonrpc": "2.0", "method": "sum", "params": [1, 2, 4], "id": "1"},
+        {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]},
+        {"jsonrpc": "2.0", "method": "subtract", "params": [42, 23], "id": "2"},
+        {"foo": "boo"},
+        {"jsonrpc": "2.0", "method": "foo.get", "params": {"name": "myself"}, "id": "5"},
+        {"jsonrpc": "2.0", "method": "get_data", "id": "9"},
+    ])
+    assert status == 200 and codes(body) == [
+        {"jsonrpc": "2.0", "result": 7, "id": "1"},
+        {"jsonrpc": "2.0", "result": 19, "id": "2"},
+        {"jsonrpc": "2.0", "error": -32600, "id": None},
+        {"jsonrpc": "2.0", "error": -32601, "id": "5"},
+        {"jsonrpc": "2.0", "result": ["hello", 5], "id": "9"},
+    ]
+
+
+def test_spec_batch_of_notifications_gets_no_body():
+    assert spec_call([{"jsonrpc": "2.0", "method": "notify_sum", "params": [1, 2, 4]},
+                      {"jsonrpc": "2.0", "method": "notify_hello", "params": [7]}]) == (204, None)
 
 
 # -- transport rules ----------------------------------------------------------------------------
@@ -225,10 +312,11 @@ def test_deep_nesting():
     status, err = error_of(rpc("echo", [nested]), proxy=proxyapp.small)
     assert status == 200 and err["code"] == -32602 and "nested deeper" in err["message"]
     status, _, body = call(raw=b"[" * 200000 + b"]" * 200000)
-    assert status in (400, 413) and body["error"]["code"] in (-32700, -32600)
-    # A hostile nesting within the size limit is a parse error, not a crash.
-    status, _, body = call(raw=b"[" * 100000, proxy=proxyapp.proxy)
-    assert status == 400 and body["error"]["code"] == -32700
+    assert (status, body["error"]["code"]) in ((200, -32700), (413, -32600))
+    # A hostile nesting within the size limits (fewer brackets than max_elements) is a parse
+    # error, not a crash.
+    status, _, body = call(raw=b"[" * 40000, proxy=proxyapp.proxy)
+    assert status == 200 and body["error"]["code"] == -32700
 
 
 # -- roles --------------------------------------------------------------------------------------

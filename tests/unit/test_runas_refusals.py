@@ -1,6 +1,7 @@
 """What run_as refuses before it forks: users that are, or could become, root; accounts that are
 not people; programs that are not on the clean PATH; and any caller that is not root."""
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -92,6 +93,45 @@ def test_root_unknown_and_service_accounts_are_refused(user, says):
 def test_root_and_root_equivalent_groups_are_refused(options, says):
     with login_user("rg", *options) as user:
         assert says in refusal(run_as, user, ["id"])
+
+
+@needs_root
+def test_l5_shadow_is_a_root_equivalent_group():
+    """Its members read every password hash (/etc/shadow)."""
+    with login_user("rsh", "--groups", "shadow") as user:
+        assert "root-equivalent group(s) shadow" in refusal(run_as, user, ["id"])
+
+
+@needs_root
+@pytest.mark.parametrize("change, says", [
+    (["usermod", "--lock"], "is locked"),                       # passwd -l, usermod -L: "!" first
+    (["usermod", "--expiredate", "1970-01-02"], "expired on 1970-01-02"),
+    (["chage", "--lastday", "2000-01-01", "--maxdays", "30", "--inactive", "7"],
+     "inactive since 2000-02-08"),                              # password expired, grace passed
+])
+def test_l5_locked_expired_and_inactive_accounts_are_refused(change, says):
+    """Before the fix an account its administrator had disabled was still run as."""
+    with login_user("rl") as user:
+        assert check_user(user).user == user
+        subprocess.run([*change, user], check=True, capture_output=True)
+        assert says in refusal(run_as, user, ["id"])
+
+
+@needs_root
+@pytest.mark.parametrize("shell", ["/usr/sbin/nologin", "/bin/false", "/sbin/nologin"])
+def test_l5_an_account_whose_shell_refuses_logins_is_refused(shell):
+    with login_user("rn", "--shell", shell) as user:
+        assert f"its shell {shell} refuses logins" in refusal(run_as, user, ["id"])
+
+
+@needs_root
+def test_l5_a_password_to_change_or_an_empty_one_is_not_a_refusal():
+    """chage -d 0 (change at next login) and a removed password do not disable the account."""
+    with login_user("rc") as user:
+        subprocess.run(["chage", "--lastday", "0", user], check=True)
+        assert check_user(user).user == user
+        subprocess.run(["passwd", "--delete", user], check=True, capture_output=True)
+        assert check_user(user).user == user
 
 
 @needs_root

@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from pycopia_www.web.pattern import NotReversible, compile_template, may_share_prefix, required_prefixes
+from pycopia_www.web.pattern import (NotReversible, compile_template, compile_templates,
+                                     may_share_prefix, required_prefixes)
 from pycopia_www.web.urlmap import UrlMap
 from webapps import make_site
 
@@ -26,21 +27,49 @@ def test_templates(pattern, pieces):
     assert compile_template(re.compile(pattern)).pieces == pieces
 
 
+# (pattern, [(pieces, inner groups, groups left out)] per template, fewest optional parts first)
+@pytest.mark.parametrize("pattern, templates", [
+    (r"^/items/(?:(?P<page>\d+)/)?$", [(("/items/",), set(), {"page"}),
+                                       (("/items/", "page", "/"), set(), set())]),
+    (r"^/a/(?P<x>\d+)?/?$", [(("/a/",), set(), {"x"}), (("/a/", "x", ""), set(), set())]),
+    (r"^/n/(?P<outer>(?P<inner>\w+)/)?$", [(("/n/",), set(), {"outer", "inner"}),
+                                          (("/n/", "outer", ""), {"inner"}, set())]),
+    (r"^/n/(?P<a>x(?P<b>y))$", [(("/n/", "a", ""), {"b"}, set())]),
+    (r"^/p/(?P<name>\w+)-(?P=name)/$", [(("/p/", "name", "-", "name", "/"), set(), set())]),
+    # nested optional parts: the inner one only with the outer one
+    (r"^/(?:(?P<a>\d+)(?:/(?P<b>\d+))?)?$", [(("/",), set(), {"a", "b"}),
+                                            (("/", "a", ""), set(), {"b"}),
+                                            (("/", "a", "/", "b", ""), set(), set())]),
+    # repeated at most once: once with the group, never without
+    (r"^/r(?:/(?P<n>\d+))+$", [(("/r/", "n", ""), set(), set())]),
+    (r"^/r(?:/(?P<n>\d+))*$", [(("/r",), set(), {"n"}), (("/r/", "n", ""), set(), set())]),
+    # the same slots twice: the shorter way is kept
+    (r"^/x(?:/(?:(?P<a>\d))?)?$", [(("/x",), set(), {"a"}), (("/x/", "a", ""), set(), set())]),
+    # a backreference to an optional group: only the way that gives the group
+    (r"^/(?P<a>x)?-(?P=a)$", [(("/", "a", "-", "a", ""), set(), set())]),
+])
+def test_optional_and_nested_groups_give_several_templates(pattern, templates):
+    got = [(t.pieces, set(t.inner), set(t.absent)) for t in compile_templates(re.compile(pattern))]
+    assert got == templates
+
+
 @pytest.mark.parametrize("pattern, reason", [
     (r"^/(?:en|de)/about$", "alternation"),
     (r"^/[ab]$", "character class"),
     (r"^/\d+$", "character class"),
     (r"^/.$", "'.'"),
-    (r"^/(?:/(?P<n>\d+))?$", "named group inside a repeat"),
-    (r"^/(?P<a>x(?P<b>y))$", "inside the named group 'a'"),
-    (r"^/(?P<a>x)/(?P=a)$", "backreference"),
-    (r"^/(?P<a>x)?(?(a)y|z)$", "repeat"),
+    (r"^/(?:/(?P<n>\d+)){2}$", "repeated at least 2 times"),
+    (r"^/(?:/(?P<n>\d+)){3,}$", "repeated at least 3 times"),
+    (r"^/(?P<a>x)?(?(a)y|z)$", "conditional"),
+    (r"^/(?=(?P<a>x))x$", "inside a lookaround"),
+    (r"^/(?P<o>x(?P<i>y))-(?P=i)$", "backreference to a group that is not given"),
+    ("^/" + "".join(f"(?:/(?P<g{i}>x))?" for i in range(7)) + "$", "more than 64 combinations"),
     (r"^/x$/y", "'$' before the end"),
     (r"/x^y", "'^' after the start"),
 ])
 def test_irreversible_constructs_give_a_reason(pattern, reason):
     with pytest.raises(NotReversible) as info:
-        compile_template(re.compile(pattern))
+        compile_templates(re.compile(pattern))
     assert reason in str(info.value)
 
 

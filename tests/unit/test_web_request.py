@@ -242,6 +242,16 @@ def test_json_through_the_client(client):
     assert r.status == 400 and b"not valid JSON" in r.body
 
 
+def test_l14_deep_json_is_a_400_not_a_500(client):
+    """Nesting deep enough to exhaust the parser's recursion is bad input, not a server error."""
+    deep = b"[" * 100_000 + b"]" * 100_000
+    with pytest.raises(BadRequest, match="nested too deeply"):
+        make(deep, content_type="application/json").json
+    r = client.post("/json", body=b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+                    content_type="application/json")
+    assert r.status == 400 and b"nested too deeply" in r.body
+
+
 # -- headers and cookies --------------------------------------------------------------------------
 
 def test_headers_are_case_insensitive():

@@ -95,4 +95,5 @@ class Demo:
         return store.confirm(token)
 
 
-demo = Proxy(Demo(), title="demo")
+# ValueError is what these methods raise for bad input, with a message written for the user.
+demo = Proxy(Demo(), title="demo", public_errors=(ValueError,))

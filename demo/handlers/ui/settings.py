@@ -11,8 +11,9 @@ class DemoSettings:
     site_name: str = field(default="pycopia-www appliance", metadata={
         "label": "Site name", "min_length": 1, "max_length": 60,
         "help": "Shown in the header of every page."})
-    refresh_seconds: int = field(default=5, metadata={
-        "label": "Refresh the status every (seconds)", "min": 1, "max": 3600})
+    refresh_seconds: int = field(default=1, metadata={
+        "label": "Publish the status every (seconds)", "min": 1, "max": 3600,
+        "help": "The home page's status panel is pushed (handlers/ui/live.py) this often."})
     motd: str = field(default="", metadata={
         "label": "Message of the day", "widget": "textarea", "max_length": 200,
         "help": "Shown on the home page; leave it empty for none."})

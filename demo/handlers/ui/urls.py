@@ -1,12 +1,14 @@
-"""Backend ui of the demo site: the pages. Data only: no view is imported here.
+"""Backend ui of the demo site: the pages. Data only: no view is imported here (only the status
+publisher, a timer that must be set up before the workers start).
 menu= makes a route an entry of the site's menu (pycopia_www.ui), whichever backend serves it."""
 from pycopia_www.urls import route
+
+import handlers.ui.live  # noqa: F401  (publishes demo.status: see live.py)
 
 V = "handlers.ui.views."
 
 routes = [
     route(r"^/$", V + "home", name="home", menu="Home", menu_order=10),
-    route(r"^/notes$", V + "Notes", name="notes", menu="Notes", menu_order=20),
     route(r"^/settings$", V + "Settings", name="settings", menu="Settings", menu_order=30),
     route(r"^/settings/confirm$", V + "confirm_settings", name="settings-confirm", methods=["POST"]),
     route(r"^/api/demo$", "handlers.ui.api.demo", name="api-demo"),

@@ -1,16 +1,10 @@
 """The demo appliance's pages: every link is built with get_url, none is written by hand."""
-import json
-from pathlib import Path
-
 from pycopia_www.ui import flash_redirect
 from pycopia_www.ui.forms import schema_form
 
 from handlers.common import page
-from handlers.ui.api import system_status
+from handlers.ui.live import TOPIC, status_fields
 from handlers.ui.settings import ROLLBACK_SECONDS, DemoSettings, store
-
-NOTES = Path("notes.json")      # in this backend's private state directory (its working directory)
-MAX_NOTES = 50
 
 
 def home(request):
@@ -21,7 +15,8 @@ def home(request):
     content.add_heading(2, "Around the farm")
     tour = content.add_list([])
     for target, what, why, kw in [
-        ("notes", "Notes", "a class-based handler with a form that posts, then redirects", {}),
+        ("notes", "Notes", "a form that posts, then redirects; stored in the db backend's database", {}),
+        ("hosts", "Hosts", "a page built in JavaScript through the database JSON API", {}),
         ("settings", "Settings", "a form saved through a proxy call (or a plain post without scripts)", {}),
         ("status", "Status", "another backend (db, user pwww-db), reached by a regex route", {}),
         ("sys-home", "System", "the privileged backend (sys, root)", {}),
@@ -32,6 +27,7 @@ def home(request):
         item.add_text(f": {why}")
     content.add_paragraph().add_anchor("/media/README.txt", "A static file, served by lighttpd")
     _status_panel(content)
+    doc.add_script("/pwww/live.js", in_body=True)       # keeps the data-topic elements live
     failing = content.add_section("failing")
     failing.add_heading(2, "A call that fails")
     p = failing.add_paragraph("The proxy method fail() raises ValueError; the page shows the rejection. ")
@@ -43,36 +39,21 @@ def home(request):
 
 
 def _status_panel(content):
-    """The live status, filled in here and refreshed by js/demo.js through /api/demo."""
-    s = system_status()
+    """The live status: filled in here, then pushed (handlers/ui/live.py publishes it every
+    second; each value names its topic and field, and /pwww/live.js updates it)."""
+    s = status_fields()
     panel = content.add_section("status")
     panel.add_heading(2, "Live status")
     cards = panel.add_div(class_="cards")
-    for key, term, text in [
-        ("hostname", "Host name", s["hostname"]),
-        ("uptime", "Up for", format_duration(s["uptime"])),
-        ("load", "Load", " ".join(f"{x:.2f}" for x in s["load"])),
-        ("memory", "Memory available", f"{format_bytes(s['memory_available'])} of {format_bytes(s['memory_total'])}"),
-        ("processes", "Processes", s["processes"]),
-        ("worker", "Answered by worker", s["worker"]),
-    ]:
+    for key, term in [("hostname", "Host name"), ("uptime", "Up for"), ("load", "Load"),
+                      ("memory", "Memory available"), ("processes", "Processes"),
+                      ("publisher", "Published by process")]:
         card = cards.add_div(class_="card")
         card.add_heading(3, term)
-        card.add_paragraph(str(text), id=f"status-{key}", class_="value")
+        card.add_paragraph(s[key], id=f"status-{key}", class_="value", data_topic=TOPIC,
+                           data_field=key)
     p = panel.add_paragraph("Updated: ")
-    p.add_span("when the page was built", id="status-updated")
-    panel.add_paragraph(id="status-error", class_="error")
-
-
-# The same formats as js/demo.js, so a refresh changes only what changed.
-def format_duration(seconds: float) -> str:
-    minutes = int(seconds // 60)
-    days, hours, minutes = minutes // 1440, minutes // 60 % 24, minutes % 60
-    return f"{days} d {hours} h {minutes:02d} min" if days else f"{hours} h {minutes:02d} min"
-
-
-def format_bytes(n: int) -> str:
-    return f"{n / 2**30:.1f} GiB"
+    p.add_span("when the page was built", id="status-updated", data_topic=TOPIC, data_field="updated")
 
 
 class Settings:
@@ -120,34 +101,6 @@ def _pending_box(content, request, pending) -> None:
 def confirm_settings(request):
     kept = store.confirm(request.form.get("token") or "")
     return flash_redirect(request.get_url("settings"), "confirmed" if kept else "reverted")
-
-
-def _load() -> list[str]:
-    try:
-        return json.loads(NOTES.read_text())
-    except (FileNotFoundError, ValueError):
-        return []
-
-
-class Notes:
-    """GET shows the notes and a form; POST adds one and redirects back (no resubmit on reload)."""
-
-    def get(self, request, errors=None):
-        doc, content = page("Notes", request)
-        content.add_list(_load(), empty="No notes yet.")
-        form = content.add_form(action=request.get_url("notes"), errors=errors or {})
-        fs = form.add_fieldset("New note")
-        fs.add_textinput("text", "Note")
-        form.add_submit("Add")
-        return doc
-
-    def post(self, request):
-        text = (request.form.get("text") or "").strip()
-        if not text or len(text) > 200:
-            return self.get(request, errors={"text": "Write 1 to 200 characters."})
-        notes = (_load() + [text])[-MAX_NOTES:]
-        NOTES.write_text(json.dumps(notes))
-        return flash_redirect(request.get_url("notes"), "added")
 
 
 def not_found(request, error):

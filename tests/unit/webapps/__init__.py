@@ -47,6 +47,18 @@ DOCS = """\
     """
 
 
+def one_backend(name: str, app: str) -> str:
+    """A virtual host (name.test) with one backend on "/" running the route module `app`."""
+    return f"""\
+    hosts = ["{name}.test"]
+    [[backend]]
+    name = "{name}"
+    user = "nobody"
+    prefix = "/"
+    app = "{app}"
+    """
+
+
 def make_site(tmp_path: Path, port: int = 80, **hosts: str):
     """Write the configuration under tmp_path and load it. hosts: file stem -> TOML text,
     replacing the default pair (main, docs)."""

@@ -7,7 +7,8 @@ its descendants) from /proc/<pid>/smaps_rollup:
 
   idle      every backend woken by one request to each of its routes, then left alone
   busy      right after REQUESTS requests spread over every backend's routes
-  sleeping  once the on-demand backends have stopped (as after their idle time)
+  sleeping  once the on-demand backends have stopped (as after their idle time) and the pools of
+            the others have shrunk back to their fewest workers
   cold      one request to each on-demand backend while it is stopped: the time to its answer
 
 The on-demand backends are stopped with `websitectl sleep` (what their idle_timeout does after five
@@ -250,6 +251,13 @@ def overridden(settings: dict):
     return tweak
 
 
+def pools_back(farm) -> bool:
+    """Every running backend is down to its fewest workers again (the burst's extra workers
+    leave after 30 s idle)."""
+    return all(len(b["workers"]) <= b["pool"][0] for b in farm.status()["backends"].values()
+               if b["state"] == "running" and b.get("pool"))
+
+
 def measure(args) -> dict:
     farm = demofarm.demo_farm(overridden(args.set), python=str(FARM_PYTHON))
     try:
@@ -275,6 +283,7 @@ def measure(args) -> dict:
         cold, sleeping = {}, idle
         if on_demand:
             put_to_sleep(farm, on_demand)
+            farmkit.wait_for(lambda: pools_back(farm), 120, "the pools to shrink back")
             settle(farm)
             sleeping = snapshot(farm)
             for ident in on_demand:

@@ -150,6 +150,7 @@ class BackendChild(Child):
             status["memory"] = _memory([status["pid"], *status["workers"]])
         status["reloading"] = self.replacement is not None
         status["start"] = self.backend.start
+        status["pool"] = [self.backend.fewest_workers, self.backend.workers]
         return status
 
 

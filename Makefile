@@ -6,6 +6,7 @@
 #   make wheels     build every Python dependency as a wheel, in build/wheels (a build machine)
 #   make install    install the framework, a site and a venv from those wheels (docs/install.md)
 #   make uninstall  remove what install added (never configuration, state or logs)
+#   make soak       the demo under load and chaos for SOAK_MINUTES (10) minutes (as root; not in CI)
 #   make screenshots  regenerate docs/screenshots/ from the demo (as root)
 SHELL := /bin/bash
 PORT ?= 8080
@@ -57,7 +58,7 @@ WHEELS ?= build/wheels
 # pip itself, run from its wheel by the installer: Debian's (python3-venv brings it).
 PIP_WHEEL = $(firstword $(wildcard /usr/share/python-wheels/pip-*.whl))
 
-.PHONY: run test test-tools bench setup venv wheels install uninstall clean screenshots
+.PHONY: run test test-tools bench soak setup venv wheels install uninstall clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@scripts/system-packages $(RUN_PACKAGES)
@@ -122,6 +123,12 @@ $(TEST_JS)/node_modules/.installed: $(TEST_JS)/package.json $(TEST_JS)/package-l
 bench: venv .venv-bench/.installed
 	@scripts/system-packages $(BENCH_PACKAGES)
 	.venv-bench/bin/python bench/run.py
+
+# Bounded: SOAK_MINUTES (default 10). Prints `soak: requests=... failed=...` (bench/soak.py).
+SOAK_MINUTES ?= 10
+soak: venv
+	@scripts/system-packages $(RUN_PACKAGES)
+	$(BIN)/python bench/soak.py --minutes $(SOAK_MINUTES)
 
 clean:
 	rm -rf $(VENV) var demo/var .pytest_cache build $(TEST_JS)/node_modules

@@ -292,11 +292,17 @@ def _terminate(signum, frame):
     raise SystemExit(128 + signum)
 
 
-if __name__ == "__main__":
+def run_bench(main, name):
+    """main() with Ctrl-C, SIGTERM and SIGHUP raising out of it, so that its finally clauses
+    stop every process it started."""
     signal.signal(signal.SIGINT, signal.default_int_handler)   # even if started with it ignored
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGHUP, _terminate)
     try:
         main()
     except KeyboardInterrupt:
-        sys.exit("bench_hello: interrupted")
+        sys.exit(f"{name}: interrupted")
+
+
+if __name__ == "__main__":
+    run_bench(main, "bench_hello")

@@ -66,13 +66,15 @@ def framework_app(site: Site, backend: Backend, *, url_map: UrlMap | None = None
 
 
 def load(site: Site, backend: Backend):
-    """The WSGI callable `backend` serves (its route module imported once); a protected
-    backend's serves only the path its authorizer decided on (routed_path)."""
+    """The WSGI callable `backend` serves (its route module imported once, and every handler:
+    the backend's master loads them before forking its workers, which then share them); a
+    protected backend's serves only the path its authorizer decided on (routed_path)."""
     own = _route_module(backend)
     if own is None:
         app = wsgi_callable(backend.app)
     else:
         app = framework_app(site, backend, url_map=UrlMap.from_site(site, loaded={backend.ident: own}))
+        app.dispatcher.import_handlers()
     return app if backend.auth is None else require_authorized_path(app, authproof.installed_key())
 
 

@@ -9,12 +9,15 @@ import grp
 import logging
 import os
 import pwd
-import subprocess
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import prctl
 
 from . import capabilities
+
+if TYPE_CHECKING:
+    import subprocess
 
 log = logging.getLogger("pycopia_www.privileges")
 
@@ -129,7 +132,7 @@ def verify_dropped(creds: Credentials) -> None:
                                  f"dropping to {creds.user!r}")
 
 
-def spawn_as(creds: Credentials | None, argv, *, child_setup=None, **popen) -> subprocess.Popen:
+def spawn_as(creds: Credentials | None, argv, *, child_setup=None, **popen) -> "subprocess.Popen":
     """Start argv as `creds`, exactly as a backend drops (its groups from the group database,
     the gid, the uid with the saved ids, the regain test, no-new-privs), in the child before
     exec; None: as we are, with no-new-privs. The one way the farm runs anything as another user:
@@ -143,6 +146,7 @@ def spawn_as(creds: Credentials | None, argv, *, child_setup=None, **popen) -> s
         if child_setup is not None:
             child_setup()
 
+    import subprocess       # here: a backend imports this module, and seldom needs subprocess
     popen.setdefault("close_fds", True)
     return subprocess.Popen(argv, preexec_fn=become, **popen)
 

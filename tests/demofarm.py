@@ -29,8 +29,9 @@ def farm_user(user: str) -> str:
     return test_user(user[len("pwww-"):]) if user.startswith("pwww-") else user
 
 
-def adapt_vhost(file: Path) -> str:
-    """One file of demo/etc/backends.d, adapted to a test farm (see the module docstring)."""
+def adapt_vhost(file: Path, tweak=None) -> str:
+    """One file of demo/etc/backends.d, adapted to a test farm (see the module docstring); each
+    backend's table passed through `tweak(backend) -> backend` if given (the benchmarks)."""
     site = tomllib.loads(file.read_text())
     static = {url: str(DEMO / directory) for url, directory in site.get("static", {}).items()}
     if site.get("default"):
@@ -42,14 +43,17 @@ def adapt_vhost(file: Path) -> str:
     for backend in site["backend"]:
         if "database_migrations" in backend:        # relative to the demo, not to the test farm
             backend["database_migrations"] = str(DEMO / backend["database_migrations"])
+        if tweak is not None:
+            backend = tweak(backend)
         lines.append("\n[[backend]]")
         lines += [f"{key} = {_toml_value(farm_user(value) if key == 'user' else value)}"
                   for key, value in backend.items()]
     return "\n".join(lines) + "\n"
 
 
-def demo_farm() -> Farm:
-    """The demo farm, not started yet (call .start(), and .cleanup() when done)."""
+def demo_farm(tweak=None, **options) -> Farm:
+    """The demo farm, not started yet (call .start(), and .cleanup() when done). `tweak`: see
+    adapt_vhost; `options` go to Farm (python=...)."""
     files = sorted((DEMO / "etc" / "backends.d").glob("*.toml"))
-    return Farm({file.stem: adapt_vhost(file) for file in files},
-                farm_extra=f'pythonpath = ["{DEMO}"]\n')
+    return Farm({file.stem: adapt_vhost(file, tweak) for file in files},
+                farm_extra=f'pythonpath = ["{DEMO}"]\n', **options)

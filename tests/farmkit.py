@@ -307,6 +307,17 @@ class Load:
         return longest
 
 
+def wait_for(predicate, within: float = 10.0, what: str = "condition"):
+    """predicate()'s first true value, polled every 50 ms; AssertionError after `within` s."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"{what} not met within {within}s")
+
+
 def kill(pid: int, sig: int = signal.SIGKILL) -> None:
     os.kill(pid, sig)
 

@@ -192,12 +192,18 @@ def _text(start_response, body, status="200 OK"):
     return [body if isinstance(body, bytes) else body.encode()]
 
 
+_LEAKED = []
+
+
 def app(environ, start_response):
     path = environ["PATH_INFO"]
     query = environ["QUERY_STRING"]
     if path == "/hello":
         return _text(start_response, "Hello, world!")
     if path == "/pid":
+        return _text(start_response, str(os.getpid()))
+    if path == "/leak":          # keeps QUERY_STRING MiB for the life of the worker
+        _LEAKED.append(bytearray(int(query or "1") << 20))
         return _text(start_response, str(os.getpid()))
     if path == "/environ":
         keys = {k: v for k, v in environ.items() if isinstance(v, (str, bool, tuple))}
@@ -344,7 +350,7 @@ class Server:
         subprocess binds a fresh unix socket in tmpdir. self.path is what Client connects to."""
         tag = next(_serial)
         self.log_path = Path(tmpdir) / f"server-{tag}.log"
-        self.workers = options.get("workers", 2)
+        self.workers = options.get("min_workers") or options.get("workers", 2)
         pass_fds = ()
         if listen is None:
             self.path = where = str(Path(tmpdir) / f"fcgi-{tag}.sock")
@@ -424,8 +430,8 @@ def _main(where, target, record_io, options):
         sock.listen(16)
     if record_io == "flup":
         from flupio import FlupRecordIO as RecordIO
-    serve(sock, app, name="test", record_io=RecordIO, **json.loads(options))
-    print("serve returned", flush=True)
+    reason = serve(sock, app, name="test", record_io=RecordIO, **json.loads(options))
+    print(f"serve returned: {reason}", flush=True)
 
 
 if __name__ == "__main__":

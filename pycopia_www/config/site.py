@@ -19,6 +19,11 @@ _DOTTED = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(:[A-Za-z_]\w*)?$")
 _ACCOUNT = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 _ROLE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 AUTH_MODES = ("required", "optional")
+START_MODES = ("always", "on-demand")
+MAX_WORKERS = 256
+_WORKER_RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
+_SIZE = re.compile(r"^([1-9]\d*)([KMG])$")
+_SIZE_UNITS = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30}
 # [auth] password_cost: log2 of scrypt's N. 17 is OWASP's minimum; below it only for tests.
 # (auth.passwords holds the same numbers; a unit test keeps them equal.)
 PASSWORD_COST_DEFAULT, PASSWORD_COSTS = 17, range(14, 19)
@@ -73,7 +78,7 @@ class Backend:
     prefix: str | None          # exactly one of prefix and match is set
     match: str | None
     app: str                    # "package.module" or "package.module:attribute"
-    workers: int
+    workers: int                # the most worker processes (workers = "1..4": 4)
     max_requests: int           # 0: workers are never recycled
     timeout: float              # seconds a request may run before it is answered 504
     environment: dict[str, str] = field(default_factory=dict)
@@ -93,6 +98,18 @@ class Backend:
     kind: str = "app"           # "app": the site's application; "events": the events server
     publish: tuple[str, ...] = ()  # topic patterns this backend's user may publish
     events: EventSettings | None = None  # with kind = "events"
+    min_workers: int | None = None  # the fewest (workers = "1..4": 1); None: as many as workers
+    start: str = "always"       # or "on-demand": started at the first connection, stopped when idle
+    idle_timeout: float = 300.0  # on demand: seconds without a request before it is stopped
+    max_rss: int = 0            # bytes a worker may be resident before it is replaced; 0: no limit
+
+    @property
+    def fewest_workers(self) -> int:
+        return self.workers if self.min_workers is None else self.min_workers
+
+    @property
+    def on_demand(self) -> bool:
+        return self.start == "on-demand"
 
     @property
     def ident(self) -> str:
@@ -348,6 +365,9 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         if f.has(name):
             raise f.error(name, 'does not apply to an events backend (it runs the framework\'s '
                                 'events server)' if events else 'applies only to kind = "events"')
+    workers = (1, 1) if events else _workers(f)
+    start = f.get("start", str, "always", check=lambda v: None if v in START_MODES else
+                  f"{v!r} must be one of {', '.join(map(repr, START_MODES))}")
     backend = Backend(
         file=f.file, key=key, host=host,
         name=f.get("name", str, check=_check_name),
@@ -355,8 +375,8 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         group=f.get("group", str, None, check=_check_account),
         prefix=prefix, match=match,
         app=EVENTS_SERVER if events else f.get("app", str, check=_check_dotted),
-        workers=1 if events else f.get(
-            "workers", int, 2, check=lambda v: None if 1 <= v <= 256 else "must be 1-256"),
+        workers=workers[1],
+        min_workers=workers[0] if workers[0] != workers[1] else None,
         max_requests=f.get("max_requests", int, 0, check=lambda v: None if v >= 0 else "must be >= 0"),
         timeout=f.get("timeout", float, 30.0, check=lambda v: None if v > 0 else "must be > 0"),
         environment=_environment(f),
@@ -373,9 +393,20 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         kind=kind,
         publish=f.strings("publish", (), check=topics.check_declared),
         events=_load_events(f) if events else None,
+        start=start,
+        idle_timeout=f.get("idle_timeout", float, 300.0,
+                           check=lambda v: None if v >= 1 else "must be at least 1 (seconds)"),
+        max_rss=_size(f, "max_rss"),
     )
     if backend.roles and backend.auth != "required":
         raise f.error("roles", 'roles need auth = "required"')
+    if f.has("idle_timeout") and not backend.on_demand:
+        raise f.error("idle_timeout", 'idle_timeout needs start = "on-demand"')
+    if backend.remote:
+        for key in ("start", "idle_timeout", "max_rss"):
+            if f.has(key):
+                raise f.error(key, "a remote backend (addresses) is not started here: "
+                                   "set it where it runs (websitectl serve)")
     if events and backend.auth == "required":
         raise f.error("auth", 'an events backend takes auth = "optional": who may listen is said '
                               'per topic (topics = { "name" = ["role", ...] })')
@@ -395,9 +426,37 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
     return backend
 
 
+def _workers(f: Fields) -> tuple[int, int]:
+    """workers = N, or "MIN..MAX" for a pool that grows under load and shrinks when idle."""
+    value = f.get("workers", object, 2)
+    if isinstance(value, int) and not isinstance(value, bool):
+        fewest = most = value
+    elif isinstance(value, str) and (m := _WORKER_RANGE.match(value)):
+        fewest, most = int(m.group(1)), int(m.group(2))
+        if fewest > most:
+            raise f.error("workers", f"{value!r}: the fewest must not be more than the most")
+    else:
+        raise f.error("workers", f'must be an integer or a range "MIN..MAX" such as "1..4", '
+                                 f'not {value!r}')
+    if not 1 <= fewest <= most <= MAX_WORKERS:
+        raise f.error("workers", f"{value!r}: workers must be 1-{MAX_WORKERS}")
+    return fewest, most
+
+
+def _size(f: Fields, name: str) -> int:
+    """A size such as "64M" (K, M or G: binary units), in bytes; absent: 0."""
+    value = f.get(name, str, None)
+    if value is None:
+        return 0
+    m = _SIZE.match(value)
+    if not m:
+        raise f.error(name, f'{value!r} is not a size: a whole number and K, M or G, such as "64M"')
+    return int(m.group(1)) * _SIZE_UNITS[m.group(2)]
+
+
 # Keys of an ordinary backend that an events backend has no use for, and the other way round.
 _NOT_FOR_EVENTS = ("app", "workers", "max_requests", "timeout", "middleware", "addresses",
-                   "roles", "publish")
+                   "roles", "publish", "start", "idle_timeout", "max_rss")
 _EVENTS_ONLY = ("topics", "replay", "max_event", "max_streams", "max_streams_per_client",
                 "max_streams_per_session", "stream_buffer", "heartbeat", "max_stream_age")
 

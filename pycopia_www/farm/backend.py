@@ -6,11 +6,12 @@ drop, so no application code ever runs with more rights than its backend's user.
     python -I -m pycopia_www.farm.backend SPEC_FD
 
 SPEC_FD is an inherited file (a memfd written by the supervisor) holding one JSON object:
-ident, user, group, workers, max_requests, timeout, state_dir, debug, listen_fd, ready_fd
-(optional), drop (whether to drop privileges), publish_fd (an events backend's publish socket,
-else null), entry (the dotted path of the function that makes the WSGI application), and
-snapshot: the site's configuration as the supervisor validated it. The backend builds its site
-from that snapshot, never from the files as they are now.
+ident, user, group, workers, min_workers, max_requests, max_rss, timeout, idle_timeout (on
+demand only, else null), state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop
+privileges), publish_fd (an events backend's publish socket, else null), entry (the dotted path
+of the function that makes the WSGI application), and snapshot: the site's configuration as the
+supervisor validated it. The backend builds its site from that snapshot, never from the files as
+they are now.
 """
 import importlib
 import ipaddress
@@ -30,6 +31,7 @@ from .identity import read_key
 from ..privileges import Credentials, PrivilegeError, backend_short_name, drop_to, set_process_name
 
 EXIT_CONFIG = 78        # EX_CONFIG: the backend cannot run as configured
+EXIT_IDLE = 75          # an on-demand backend stopped after idle_timeout without a request
 # The function that makes a backend's WSGI callable from (site, backend): the composition root's
 # loader (pycopia_www/compose.py).
 # The farm names it and never imports it before the privilege drop.
@@ -44,7 +46,9 @@ def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: in
     backend `b` on the inherited `listen_fd` (and an events backend's publish socket)."""
     state = str(paths.state_path(site.farm, b))
     spec = {"ident": b.ident, "user": b.user, "group": b.group, "workers": b.workers,
-            "max_requests": b.max_requests, "timeout": b.timeout, "debug": b.debug,
+            "min_workers": b.fewest_workers, "max_requests": b.max_requests, "max_rss": b.max_rss,
+            "timeout": b.timeout, "idle_timeout": b.idle_timeout if b.on_demand else None,
+            "debug": b.debug,
             "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd, "drop": drop,
             "publish_fd": publish_fd, "entry": ENTRY, "snapshot": site.snapshot.to_json(),
             "capabilities": list(b.capabilities),
@@ -131,10 +135,12 @@ def main(argv: list[str]) -> int:
             privileged=spec["drop"], log=log)
         return 0
     from .fcgi import serve
-    log.info("serving %s as uid %d with %d worker(s)", backend.app, os.getuid(), spec["workers"])
-    serve(listener, app, name=ident, workers=spec["workers"], max_requests=spec["max_requests"],
-          request_timeout=spec["timeout"], log=log, peers=_peers(backend, listener))
-    return 0
+    log.info("serving %s as uid %d", backend.app, os.getuid())
+    stopped = serve(listener, app, name=ident, workers=spec["workers"],
+                    min_workers=spec["min_workers"], max_requests=spec["max_requests"],
+                    max_rss=spec["max_rss"], request_timeout=spec["timeout"],
+                    idle_timeout=spec["idle_timeout"], log=log, peers=_peers(backend, listener))
+    return EXIT_IDLE if stopped == "idle" else 0
 
 
 if __name__ == "__main__":

@@ -55,12 +55,12 @@ class NotRunning(Exception):
     pass
 
 
-def ask(farm: FarmSettings, command: str, timeout: float = 30.0) -> dict:
+def ask(farm: FarmSettings, command: str, timeout: float = 30.0, **fields) -> dict:
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
     try:
         sock.connect(str(paths.control_socket(farm)))
-        sock.sendall(json.dumps({"command": command}).encode() + b"\n")
+        sock.sendall(json.dumps({"command": command, **fields}).encode() + b"\n")
         reply = sock.makefile("rb").readline()
     except (FileNotFoundError, ConnectionRefusedError):
         raise NotRunning("the farm is not running") from None
@@ -239,11 +239,17 @@ def cmd_status(args) -> int:
         sup = status["supervisor"]
         print(f"supervisor pid {sup['pid']}  up {sup['uptime']:.0f}s  "
               f"http://{sup['listen']}:{sup['port']}/  {'root' if sup['root'] else 'unprivileged'}")
-        print(f"{'NAME':<22} {'STATE':<9} {'PID':>7} {'WORKERS':<18} {'USER':<12} {'RESTARTS':>8} {'UPTIME':>8}")
-        for name, s in rows:
+        print(f"{'NAME':<22} {'STATE':<12} {'PID':>7} {'WORKERS':<18} {'USER':<12} {'PSS':>7} "
+              f"{'RESTARTS':>8} {'UPTIME':>8}")
+        for name, s in [("supervisor", {"state": "running", "workers": [], "user": "root"
+                                        if sup["root"] else "-", "restarts": 0, **sup})] + rows:
             workers = ",".join(map(str, s["workers"])) or "-"
-            print(f"{name:<22} {s['state']:<9} {s['pid'] or '-':>7} {workers:<18} {s['user']:<12} "
-                  f"{s['restarts']:>8} {s['uptime']:>7.0f}s")
+            pss = f"{s['memory']['pss'] / 1024:.1f}M" if s["pid"] else "-"
+            state = s["state"] + (" *" if s.get("start") == "on-demand" else "")
+            print(f"{name:<22} {state:<12} {s['pid'] or '-':>7} {workers:<18} {s['user']:<12} "
+                  f"{pss:>7} {s['restarts']:>8} {s['uptime']:>7.0f}s")
+        total = sum(s["memory"]["pss"] for _, s in rows) + sup["memory"]["pss"]
+        print(f"memory (PSS) of the whole farm: {total / 1024:.1f} MB; * started on demand")
     return 1 if any(s["state"] == "failed" for _, s in rows) else 0
 
 
@@ -259,6 +265,17 @@ def cmd_reload(args) -> int:
         return 0
     print("reload did not finish in time; see websitectl status", file=sys.stderr)
     return 1
+
+
+def cmd_sleep_or_wake(args) -> int:
+    """Stop an on-demand backend now as if idle (sleep), or start it now (wake)."""
+    farm = load_farm(args.farm)
+    reply = ask(farm, args.command, backend=args.backend)
+    if not reply["ok"]:
+        print(reply["error"], file=sys.stderr)
+        return 2
+    print(f"{args.backend}: {reply['state']}")
+    return 0
 
 
 def cmd_serve(args) -> int:
@@ -317,6 +334,9 @@ def add_parsers(sub) -> None:
     status = sub.add_parser("status", help="what runs, as whom, since when")
     status.add_argument("--json", action="store_true")
     sub.add_parser("reload", help="re-read the configuration and replace workers gracefully")
+    for name, what in (("sleep", "stop an on-demand backend now (the next request starts it)"),
+                       ("wake", "start a stopped on-demand backend now")):
+        sub.add_parser(name, help=what).add_argument("backend", help="host.backend, e.g. docs.docs")
     sub.add_parser("check", help="validate the configuration and the generated lighttpd config")
     sub.add_parser("config", help="print the generated lighttpd configuration")
     serve = sub.add_parser("serve", help="run one backend on a TCP address (for remote backends)")
@@ -330,4 +350,5 @@ def add_parsers(sub) -> None:
 
 
 COMMANDS = {"start": cmd_start, "stop": cmd_stop, "status": cmd_status, "reload": cmd_reload,
-            "check": cmd_check, "config": cmd_config, "serve": cmd_serve}
+            "check": cmd_check, "config": cmd_config, "serve": cmd_serve,
+            "sleep": cmd_sleep_or_wake, "wake": cmd_sleep_or_wake}

@@ -7,6 +7,13 @@ backlog until the next master's workers accept them. It holds lighttpd's listeni
 (listen.py) and hands them over at each start, so lighttpd starts as the front-end user, never
 holds root and dies with the supervisor. Every log goes through it, capped (logfile.py); under
 systemd it says when the farm is ready (sdnotify.py).
+backlog until the next master's workers accept them.
+
+An on-demand backend is not started with the farm: while it is stopped the supervisor watches its
+socket, and the first connection (queued by the kernel meanwhile) starts it. Its master stops
+itself after idle_timeout without a request (it sees that in its scoreboard) and exits with
+EXIT_IDLE; the supervisor watches the socket again. A backend that cannot start, or has been
+given up, has its waiting connections answered 503 by the supervisor instead of left hanging.
 """
 import fcntl
 import grp
@@ -27,8 +34,9 @@ import prctl
 from ..config import Backend, ConfigError, Site, load_site
 from . import certificates, listen, paths, probe, procfs
 from .accounts import prepare_directories
-from .backend import command as backend_command
+from .backend import EXIT_IDLE, command as backend_command
 from .checks import check_site, lighttpd_binary, write_generated
+from .fcgi.refusal import refuse_waiting
 from .fcgi.util import drain
 from .lighttpd import access_log_fd, frontend_credentials, frontend_group
 from .logfile import RotatingLog
@@ -41,12 +49,14 @@ READY_TIMEOUT = 60.0      # seconds a new backend master may take to import its 
 PROBE_TIMEOUT = 0.05      # seconds one readiness probe of lighttpd may hold up the loop
 CERTIFICATE_CHECK = 6 * 3600.0  # seconds between checks that the farm's own certificates are fresh
 PIPE_SIZE = 1 << 20       # lighttpd's access log pipe: room for a reload's pause in reading
+IDLE_STOPPED = "idle-stopped"   # an on-demand backend between its idle stop and its next connection
 
 
 class Child:
     """One supervised program. Subclasses say how it starts, stops and logs."""
     stop_signal = signal.SIGTERM
     first_state = "running"                     # the state right after a start
+    ready = True                                # it has started (backends: said so)
 
     def __init__(self, name: str, user: str):
         self.name = name
@@ -76,7 +86,7 @@ class Child:
         return {"pid": pid, "workers": [], "user": self.user, "state": self.state,
                 "restarts": self.restarts,
                 "uptime": round(time.time() - self.started, 1) if pid else 0.0,
-                "last_exit": self.last_exit}
+                "last_exit": self.last_exit, "memory": _memory([pid] if pid else [])}
 
 
 class LighttpdChild(Child):
@@ -130,6 +140,11 @@ class BackendChild(Child):
         self.backend = backend
         self.replacement: subprocess.Popen | None = None
         self.replacement_since = 0.0
+        self.ready = False              # its current master has said it is ready
+        self.watching = False           # the supervisor watches its socket (it is stopped)
+        self.retry_on_demand = False    # after the backoff: wait for a connection, do not spawn
+        self.to_sleep = False           # stopping on request (websitectl sleep), not for good
+        self.spawned = 0.0              # monotonic time of the current master's start
 
     def spawn(self, sup: "Supervisor") -> subprocess.Popen:
         listener = sup.sockets[self.backend.ident]
@@ -165,8 +180,21 @@ class BackendChild(Child):
         status = super().status()
         if status["pid"]:
             status["workers"] = procfs.children_of(status["pid"])
+            status["memory"] = _memory([status["pid"], *status["workers"]])
         status["reloading"] = self.replacement is not None
+        status["start"] = self.backend.start
+        status["pool"] = [self.backend.fewest_workers, self.backend.workers]
         return status
+
+
+def _memory(pids: list[int]) -> dict[str, int]:
+    """KiB of memory of these processes together: pss (what they cost: pages shared with others
+    divided among those), uss (what their exit would give back) and rss."""
+    total = {"pss": 0, "uss": 0, "rss": 0}
+    for pid in pids:
+        for key, value in (procfs.memory(pid) or {}).items():
+            total[key] += value
+    return total
 
 
 MAX_LINE = 65536                    # bytes of one echoed line; a longer one is cut into pieces
@@ -280,7 +308,8 @@ class Supervisor:
         self._tell_ready = True             # until systemd has heard READY=1 for this generation
         self._next_certificate_check = time.monotonic() + CERTIFICATE_CHECK
         self.controls = {"status": self.control_status, "reload": self.control_reload,
-                         "stop": self.control_stop}
+                         "stop": self.control_stop, "sleep": self.control_sleep,
+                         "wake": self.control_wake}
 
     @property
     def children(self) -> list[Child]:
@@ -358,6 +387,8 @@ class Supervisor:
         for pid in procfs.children_of(os.getpid()):
             os.kill(pid, signal.SIGKILL)
         self._reap()
+        for child in self.backends.values():
+            self._unwatch(child)
         for sock in [*self.sockets.values(), *self.publish_sockets.values()]:
             self._close_socket(sock)
         self.sockets.clear()
@@ -402,12 +433,20 @@ class Supervisor:
         for child in self.children:
             if child.next_start is not None and child.next_start <= now and not self.stopping:
                 child.next_start = None
+                if getattr(child, "retry_on_demand", False):
+                    child.retry_on_demand = False       # the next connection tries again
+                    child.state = IDLE_STOPPED
+                    continue
                 child.restarts += 1
                 self._spawn(child)
         for child in self.backends.values():
             if child.replacement is not None and now - child.replacement_since > READY_TIMEOUT:
                 log.error("%s: the reloaded master did not become ready; keeping the old one", child.name)
                 _signal(child.replacement, signal.SIGKILL)
+            if child.state == "starting" and child.alive() and now - child.spawned > READY_TIMEOUT:
+                log.error("%s: the master did not become ready in %.0fs; killing it",
+                          child.name, READY_TIMEOUT)
+                _signal(child.proc, signal.SIGKILL)
 
     def _reap(self) -> None:
         while True:
@@ -440,12 +479,19 @@ class Supervisor:
         if proc is not child.proc:
             return
         child.last_exit = how
-        if child.state == "stopping" or self.stopping:
+        if self.stopping or (child.state == "stopping" and not getattr(child, "to_sleep", False)):
             child.state = "stopped"
+            return
+        if isinstance(child, BackendChild) and child.ready and (child.to_sleep or (
+                code == EXIT_IDLE and child.backend.on_demand)):
+            log.info("%s: stopped while idle; the next connection starts it", child.name)
+            child.to_sleep, child.quick_failures = False, 0
+            child.state = IDLE_STOPPED
+            self._watch(child)
             return
         uptime = time.time() - child.started
         sup = self.site.farm.supervision
-        if uptime >= sup.stable_after:
+        if uptime >= sup.stable_after and child.ready:
             child.quick_failures = 0
             delay = 0.0
         else:
@@ -455,6 +501,17 @@ class Supervisor:
             child.state = "failed"
             log.error("%s: giving up after %d quick failures in a row (last: %s); "
                       "fix it and run `websitectl reload`", child.name, child.quick_failures, how)
+            if isinstance(child, BackendChild):
+                self._watch(child)          # its waiting connections get 503 from now on
+            return
+        if isinstance(child, BackendChild) and child.backend.on_demand and not child.ready:
+            # Nobody would take the connections that started it: answer them now, and wait for
+            # the backoff and the next connection before trying again.
+            log.warning("%s: pid %d failed to start (%s); waiting requests answered 503, "
+                        "next start on demand in %.1fs", child.name, proc.pid, how, delay)
+            child.state, child.retry_on_demand = "backoff", True
+            child.next_start = time.monotonic() + delay
+            self._watch(child)
             return
         log.warning("%s: pid %d died (%s) after %.1fs; restarting in %.1fs",
                     child.name, proc.pid, how, uptime, delay)
@@ -464,6 +521,9 @@ class Supervisor:
     # ----- spawning -----------------------------------------------------------------------------
 
     def _spawn(self, child: Child, *, replace: bool = False) -> None:
+        if isinstance(child, BackendChild) and not replace:
+            self._unwatch(child)
+            child.ready, child.spawned = False, time.monotonic()
         proc = child.spawn(self)
         self.owners[proc.pid] = (child, proc)
         self._register_output(child, proc)
@@ -512,8 +572,47 @@ class Supervisor:
                 self.retiring.append(old)
                 _signal(old, signal.SIGTERM)   # it drains in-flight requests, then exits
             log.info("%s: reloaded (new master pid %d)", child.name, proc.pid)
-        if proc is child.proc and child.state == "starting":
-            child.state = "running"
+        if proc is child.proc:
+            child.ready = True
+            self._unwatch(child)            # a reload overlapped an idle stop: it runs again
+            if child.state in ("starting", IDLE_STOPPED):
+                child.state = "running"
+
+    # ----- on demand ----------------------------------------------------------------------------
+
+    def _watch(self, child: BackendChild) -> None:
+        """While a backend is stopped its socket is ours to watch: a connection starts it (on
+        demand) or is answered 503 (it cannot start)."""
+        if not child.watching and child.name in self.sockets:
+            self.selector.register(self.sockets[child.name], selectors.EVENT_READ,
+                                   lambda: self._on_connection(child))
+            child.watching = True
+
+    def _unwatch(self, child: BackendChild) -> None:
+        if child.watching:
+            self.selector.unregister(self.sockets[child.name])
+            child.watching = False
+
+    def _on_connection(self, child: BackendChild) -> None:
+        """A connection waits on the socket of a backend that is not running."""
+        if child.alive() or child.replacement is not None or self.stopping:
+            self._unwatch(child)
+        elif child.state == IDLE_STOPPED:
+            # (A protected backend's requests reach it only after its auth backend has answered
+            # lighttpd's question: the two start one after the other, each at its connection.)
+            self._start_on_demand(child)
+        elif child.state in ("backoff", "failed"):
+            retry = max(1, round((child.next_start or time.monotonic()) - time.monotonic() + 0.5))
+            count = refuse_waiting(self.sockets[child.name], "503 Service Unavailable",
+                                   "503 Service Unavailable: this part of the site cannot start "
+                                   "just now.\n", {"Retry-After": str(retry if child.state == "backoff" else 60)})
+            log.warning("%s: %s; %d waiting request(s) answered 503", child.name,
+                        "giving up" if child.state == "failed" else "starting failed", count)
+
+    def _start_on_demand(self, child: BackendChild) -> None:
+        log.info("%s: a connection is waiting; starting it", child.name)
+        child.restarts += child.quick_failures > 0      # a retry after a failure is a restart
+        self._spawn(child)
 
     # ----- readiness: lighttpd answers, every backend serves -----------------------------------
 
@@ -528,9 +627,10 @@ class Supervisor:
 
     def ready(self) -> bool:
         """lighttpd answers and every backend has loaded its application (or given up: a
-        failed backend is reported, the rest of the farm serves)."""
+        failed backend is reported, the rest of the farm serves; an on-demand one waits for its
+        first connection)."""
         return (self.lighttpd is not None and self.lighttpd.state == "running"
-                and all(c.state in ("running", "failed") and c.replacement is None
+                and all(c.state in ("running", "failed", IDLE_STOPPED) and c.replacement is None
                         for c in self.backends.values()))
 
     def _notify_when_ready(self) -> None:
@@ -563,7 +663,11 @@ class Supervisor:
         owner = None
         if self.as_root:
             owner = (pwd.getpwnam(b.user).pw_uid, grp.getgrnam(frontend_group(self.site)).gr_gid)
-        return _bind(paths.socket_path(self.site.farm, b), socket.SOCK_STREAM, owner, 0o660)
+        sock = _bind(paths.socket_path(self.site.farm, b), socket.SOCK_STREAM, owner, 0o660)
+        # The backend's FastCGI server makes it non-blocking anyway (the flag is shared): so it
+        # is for the supervisor too, which may answer connections on it (refuse_waiting).
+        sock.setblocking(False)
+        return sock
 
     def _bind_publish_socket(self, b: Backend) -> socket.socket:
         # Where the virtual host's backends publish to its events backend (docs/events.md): every
@@ -588,6 +692,7 @@ class Supervisor:
             if ident not in wanted:
                 log.info("%s: removed from the configuration; stopping it", ident)
                 child.state = "stopping"
+                self._unwatch(child)
                 _signal(child.proc, child.stop_signal)
                 if child.alive():
                     self.owners.pop(child.proc.pid, None)
@@ -605,12 +710,12 @@ class Supervisor:
             child = self.backends.get(ident)
             if child is None:
                 child = self.backends[ident] = BackendChild(b, user)
-                self._spawn(child)
+                self._start_or_wait(child)
             else:
                 child.backend, child.user = b, user
                 if child.state == "failed" or not child.alive():
-                    child.quick_failures, child.next_start = 0, None
-                    self._spawn(child)
+                    child.quick_failures, child.next_start, child.retry_on_demand = 0, None, False
+                    self._start_or_wait(child)      # a stopped on-demand backend stays stopped
                 else:
                     self._spawn(child, replace=True)
         changed = write_generated(site, paths.generated_dir(farm), port=self.port,
@@ -635,6 +740,15 @@ class Supervisor:
         elif changed:
             log.info("lighttpd: configuration changed; graceful reload")
             front.reload()
+
+    def _start_or_wait(self, child: BackendChild) -> None:
+        """Start a backend now, or (on demand) at its first connection."""
+        if child.backend.on_demand:
+            self._unwatch(child)            # it may be watched as failed: now as stopped
+            child.state = IDLE_STOPPED
+            self._watch(child)
+        else:
+            self._spawn(child)
 
     def reload(self) -> dict:
         notify("RELOADING=1")
@@ -662,20 +776,51 @@ class Supervisor:
             "supervisor": {"pid": os.getpid(), "uptime": round(time.time() - self.started, 1),
                            "root": self.as_root, "listen": self.site.farm.listen,
                            "port": self.port or self.site.farm.port, "generation": self.generation,
-                           "urls": self.urls(), "ready": self.ready()},
+                           "urls": self.urls(), "ready": self.ready(),
+                           "memory": _memory([os.getpid()])},
             "lighttpd": self.lighttpd.status() if self.lighttpd else None,
             "backends": {name: child.status() for name, child in self.backends.items()},
         }
 
-    def control_status(self) -> dict:
+    def control_status(self, request: dict) -> dict:
         return {"ok": True, **self.status()}
 
-    def control_reload(self) -> dict:
+    def control_reload(self, request: dict) -> dict:
         return self.reload()
 
-    def control_stop(self) -> dict:
+    def control_stop(self, request: dict) -> dict:
         self.stopping = True
         return {"ok": True, "pid": os.getpid()}
+
+    def _on_demand_child(self, request: dict) -> BackendChild | dict:
+        child = self.backends.get(str(request.get("backend")))
+        if child is None:
+            return {"ok": False, "error": f"no local backend {request.get('backend')!r}; known: "
+                                          f"{', '.join(self.backends)}"}
+        if not child.backend.on_demand:
+            return {"ok": False, "error": f'{child.name} is not an on-demand backend '
+                                          f'(start = "on-demand")'}
+        return child
+
+    def control_sleep(self, request: dict) -> dict:
+        """Stop an on-demand backend now as if it had been idle: it drains, and the next
+        connection starts it again."""
+        child = self._on_demand_child(request)
+        if isinstance(child, dict):
+            return child
+        if child.state == "running" and child.ready and child.replacement is None:
+            child.state, child.to_sleep = "stopping", True
+            _signal(child.proc, child.stop_signal)
+        return {"ok": True, "state": child.state}
+
+    def control_wake(self, request: dict) -> dict:
+        """Start a stopped on-demand backend now, without waiting for a connection."""
+        child = self._on_demand_child(request)
+        if isinstance(child, dict):
+            return child
+        if child.state == IDLE_STOPPED and not self.stopping:
+            self._start_on_demand(child)
+        return {"ok": True, "state": child.state}
 
     def _serve_control(self, server: socket.socket) -> None:
         try:
@@ -688,7 +833,7 @@ class Supervisor:
                 request = json.loads(conn.makefile("rb").readline() or b"{}")
                 command = request.get("command")
                 handler = self.controls.get(command)
-                reply = handler() if handler else {"ok": False, "error": f"unknown command {command!r}"}
+                reply = handler(request) if handler else {"ok": False, "error": f"unknown command {command!r}"}
                 conn.sendall(json.dumps(reply).encode() + b"\n")
             except (OSError, ValueError, AttributeError) as exc:
                 log.warning("control connection failed: %s", exc)

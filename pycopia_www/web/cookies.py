@@ -1,12 +1,23 @@
 """Cookies (RFC 6265): reading the Cookie header, writing Set-Cookie with every attribute."""
 import re
 from datetime import datetime, timedelta, timezone
-from email.utils import format_datetime
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _COOKIE_VALUE = re.compile(r'^[\x21\x23-\x2b\x2d-\x3a\x3c-\x5b\x5d-\x7e]*$')
 _ATTRIBUTE_VALUE = re.compile(r"^[\x20-\x3a\x3c-\x7e]*$")   # no controls, no ';'
 SAMESITE = ("Strict", "Lax", "None")
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def http_date(when: datetime) -> str:
+    """RFC 7231's IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"), in English whatever the locale.
+    (email.utils.format_datetime does the same but costs every backend the email package.)"""
+    t = when.astimezone(timezone.utc)
+    return (f"{_DAYS[t.weekday()]}, {t.day:02d} {_MONTHS[t.month - 1]} {t.year:04d} "
+            f"{t.hour:02d}:{t.minute:02d}:{t.second:02d} GMT")
 
 
 def parse_cookie_header(header: str) -> dict[str, str]:
@@ -46,7 +57,7 @@ def format_set_cookie(name: str, value: str = "", *, max_age: int | timedelta | 
             expires = datetime.fromtimestamp(expires, timezone.utc)
         elif expires.tzinfo is None:
             expires = expires.replace(tzinfo=timezone.utc)
-        parts.append("Expires=" + format_datetime(expires.astimezone(timezone.utc), usegmt=True))
+        parts.append("Expires=" + http_date(expires))
     if max_age is not None:
         if isinstance(max_age, timedelta):
             max_age = int(max_age.total_seconds())

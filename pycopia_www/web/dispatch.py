@@ -25,6 +25,13 @@ class Dispatcher:
         self._handlers: dict[int, Handler] = {}
         self.access = Access(backend)
 
+    def import_handlers(self) -> None:
+        """Import every handler now: a prefork master does, before it forks, so that its workers
+        share one copy instead of each importing its own at its first request."""
+        for _, route in self._routes:
+            if id(route) not in self._handlers:
+                self._handlers[id(route)] = Handler(route)
+
     def __call__(self, request: Request) -> Response:
         path = request.path_info
         if _CONTROL.search(path):

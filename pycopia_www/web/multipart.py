@@ -4,8 +4,6 @@ temporary file as its bytes arrive, so an upload never has to fit in memory.
 Malformed input is a BadRequest with a short reason; a limit exceeded is a PayloadTooLarge.
 """
 import re
-import shutil
-import tempfile
 
 from .errors import BadRequest, PayloadTooLarge
 
@@ -29,6 +27,7 @@ class UploadedFile:
         self.content_type = content_type
         self.headers = headers
         self.size = 0
+        import tempfile             # here: only uploads need it, and it costs every backend ~1 MB
         self.file = tempfile.SpooledTemporaryFile(max_size=spool_bytes, dir=directory)
 
     @property
@@ -44,6 +43,7 @@ class UploadedFile:
 
     def save(self, path) -> None:
         """Copy the upload to `path` (created with the process's umask)."""
+        import shutil
         self.file.seek(0)
         with open(path, "wb") as out:
             shutil.copyfileobj(self.file, out)

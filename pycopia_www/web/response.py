@@ -8,7 +8,6 @@
     return StreamResponse(generate_lines(), content_type="text/csv")
 """
 import json
-import mimetypes
 import os
 from html import escape
 from http import HTTPStatus
@@ -151,6 +150,7 @@ class FileResponse(Response):
         if not path.is_absolute():
             raise ValueError(f"X-Sendfile needs an absolute path, not {str(path)!r}")
         if content_type is None:
+            import mimetypes        # here: only file responses need its tables
             guessed, encoding = mimetypes.guess_type(path.name)
             content_type = guessed if guessed and not encoding else BINARY
             if content_type.startswith("text/"):

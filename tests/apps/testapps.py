@@ -30,3 +30,13 @@ def read_state(environ, start_response):
         result = "denied"
     start_response("200 OK", [("Content-Type", "text/plain")])
     return [result.encode()]
+
+
+_LEAKED = []
+
+
+def leak(environ, start_response):
+    """Keeps QUERY_STRING MiB (default 4) for the life of the worker: memory that only grows."""
+    _LEAKED.append(bytearray(int(environ.get("QUERY_STRING") or "4") << 20))
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return [str(os.getpid()).encode()]

@@ -198,7 +198,17 @@ def test_login_over_https_sets_a_secure_host_only_session_cookie(installed):
 
 
 def test_status_reports_every_process_under_its_user(installed):
-    status = json.loads(installed.ctl("status", "--json").stdout)
+    # The demo's on-demand backends run once asked for: wake them, then every one has processes.
+    before = json.loads(installed.ctl("status", "--json").stdout)
+    for ident, row in before["backends"].items():
+        if row["state"] == "idle-stopped":
+            installed.ctl("wake", ident)
+    deadline = time.monotonic() + 30
+    while True:
+        status = json.loads(installed.ctl("status", "--json").stdout)
+        if all(b["state"] == "running" for b in status["backends"].values()) or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
     rows = [status["lighttpd"], *status["backends"].values()]
     assert status["lighttpd"]["user"] == FRONTEND_USER and len(status["backends"]) == 6     # ui db sys auth events docs
     for row in rows:

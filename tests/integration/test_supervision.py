@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from farmkit import Farm, Load, kill
+from farmkit import Farm, Load, kill, wait_for
 from pycopia_www.farm.procfs import alive
 
 HOST = """\
@@ -30,6 +30,12 @@ HOST = """\
     """
 
 
+# The same backends started on demand: the first request starts each (an idle time longer than
+# any test, so that only kills and reloads stop them).
+ON_DEMAND_HOST = HOST.replace('    pythonpath = ["@APPS@"]\n',
+                              '    pythonpath = ["@APPS@"]\n    start = "on-demand"\n    idle_timeout = 300\n')
+
+
 @pytest.fixture
 def farm():
     f = Farm({"site": HOST})
@@ -39,21 +45,29 @@ def farm():
         f.cleanup()
 
 
-def _wait_for(predicate, within=10.0):
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+@pytest.fixture(params=["always", "on-demand"])
+def both_modes(request):
+    """The farm with its backends started with it, or on demand (then woken by a request)."""
+    text = HOST if request.param == "always" else ON_DEMAND_HOST
+    f = Farm({"site": text})
+    f.host_text = text
+    try:
+        f.start()
+        if request.param == "on-demand":
+            assert f.status()["backends"]["site.ui"]["state"] == "idle-stopped"
+            f.wait_until_serving("/")
+            f.wait_until_serving("/slow?0")
+        yield f
+    finally:
+        f.cleanup()
 
 
-def test_kill_worker_under_load(farm):
+def test_kill_worker_under_load(both_modes):
+    farm = both_modes
     before = farm.status()["backends"]["site.ui"]
     with Load(farm, "/") as load:
         kill(before["workers"][0])
-        _wait_for(lambda: len(set(farm.status()["backends"]["site.ui"]["workers"]) - set(before["workers"])) >= 1)
+        wait_for(lambda: len(set(farm.status()["backends"]["site.ui"]["workers"]) - set(before["workers"])) >= 1)
         time.sleep(0.5)
     after = farm.status()["backends"]["site.ui"]
     assert len(after["workers"]) == 2 and before["workers"][0] not in after["workers"]
@@ -61,11 +75,12 @@ def test_kill_worker_under_load(farm):
     assert load.ok > 0 and load.longest_outage() < 2.0, load.failures[:5]
 
 
-def test_kill_master_under_load(farm):
+def test_kill_master_under_load(both_modes):
+    farm = both_modes
     before = farm.status()["backends"]["site.ui"]
     with Load(farm, "/") as load:
         kill(before["pid"])
-        after = _wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
+        after = wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
                           and s["state"] == "running" and len(s["workers"]) == 2 and s)
         time.sleep(0.5)
     assert after["restarts"] == before["restarts"] + 1
@@ -73,25 +88,24 @@ def test_kill_master_under_load(farm):
     farm.wait_until_serving("/", within=2.0)
 
 
-def test_kill_lighttpd_under_load(farm):
+def test_kill_lighttpd_under_load(both_modes):
+    farm = both_modes
     before = farm.status()["lighttpd"]
     with Load(farm, "/") as load:
         kill(before["pid"])
-        _wait_for(lambda: farm.status()["lighttpd"]["pid"] not in (None, before["pid"]))
+        wait_for(lambda: farm.status()["lighttpd"]["pid"] not in (None, before["pid"]))
         time.sleep(1.0)
     after = farm.status()["lighttpd"]
     assert after["restarts"] == before["restarts"] + 1 and after["state"] == "running"
     assert load.ok > 0 and load.longest_outage() < 2.0, load.failures[:5]
 
 
-def test_reload_under_load_fails_no_request(farm):
+def test_reload_under_load_fails_no_request(both_modes):
+    farm = both_modes
     before = farm.status()["backends"]
     with Load(farm, "/") as load, Load(farm, "/slow?0.3", clients=2) as slow:
         # Change the configuration: more workers for ui, an environment change for slow.
-        farm.write_vhost("site", HOST.replace("workers = 2\n    pythonpath = [\"@APPS@\"]\n\n"
-                                              "    [[backend]]\n    name = \"slow\"",
-                                              "workers = 3\n    pythonpath = [\"@APPS@\"]\n\n"
-                                              "    [[backend]]\n    name = \"slow\""))
+        farm.write_vhost("site", farm.host_text.replace('workers = 2', 'workers = 3', 1))
         out = farm.ctl("reload").stdout
         assert "reloaded" in out
         time.sleep(1.0)
@@ -110,7 +124,7 @@ def test_reload_adding_a_backend_reconfigures_lighttpd_without_failures(farm):
         farm.write_vhost("site", HOST + extra)
         farm.ctl("setup")       # the new backend's state directory and user
         farm.ctl("reload")
-        _wait_for(lambda: farm.json("/extra/x")["ident"] == "site.extra")
+        wait_for(lambda: farm.json("/extra/x")["ident"] == "site.extra")
     assert load.failures == [] and load.ok > 10
 
 
@@ -124,7 +138,8 @@ def test_bad_config_on_reload_keeps_old_running(farm):
     assert farm.json("/")["ident"] == "site.ui"
 
 
-def test_stop_leaves_nothing_behind(farm):
+def test_stop_leaves_nothing_behind(both_modes):
+    farm = both_modes
     status = farm.status()
     pids = [status["supervisor"]["pid"], status["lighttpd"]["pid"]]
     for b in status["backends"].values():
@@ -156,7 +171,7 @@ def test_broken_backend_is_given_up_and_reported():
     try:
         f.ctl("setup")
         f.ctl("start", check=False)       # reports the failed backend and exits 1
-        status = _wait_for(lambda: (s := f.status())["backends"]["site.broken"]["state"] == "failed" and s)
+        status = wait_for(lambda: (s := f.status())["backends"]["site.broken"]["state"] == "failed" and s)
         assert status["backends"]["site.broken"]["restarts"] >= 3
         assert status["backends"]["site.ui"]["state"] == "running"
         assert f.json("/")["ident"] == "site.ui"        # the rest keeps serving
@@ -212,7 +227,7 @@ def test_unwritable_directory_starts_nothing():
 def test_sighup_reloads_like_websitectl_reload(farm):
     before = farm.status()
     os.kill(before["supervisor"]["pid"], signal.SIGHUP)
-    after = _wait_for(lambda: (s := farm.status())["supervisor"]["generation"] == 1
+    after = wait_for(lambda: (s := farm.status())["supervisor"]["generation"] == 1
                       and not s["backends"]["site.ui"]["reloading"] and s)
     assert after["backends"]["site.ui"]["pid"] != before["backends"]["site.ui"]["pid"]
     assert farm.json("/")["ident"] == "site.ui"
@@ -226,12 +241,12 @@ def test_a_restarted_backend_runs_the_configuration_the_farm_validated(farm):
     farm.write_vhost("site", HOST.replace('pythonpath = ["@APPS@"]',
                                           'pythonpath = ["@APPS@"]\n    environment = { GREETING = "edited" }', 1))
     kill(before["pid"])
-    _wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
+    wait_for(lambda: (s := farm.status()["backends"]["site.ui"])["pid"] not in (None, before["pid"])
               and s["state"] == "running")
     farm.wait_until_serving("/")
     assert farm.json("/")["greeting"] == ""
     farm.ctl("reload")
-    _wait_for(lambda: farm.json("/")["greeting"] == "edited")
+    wait_for(lambda: farm.json("/")["greeting"] == "edited")
 
 
 def test_urls_and_url_never_import_route_modules_as_root():

@@ -204,3 +204,21 @@ def test_l12_config_and_passwords_agree_on_the_cost():
     assert site.PASSWORD_COST_DEFAULT == passwords.DEFAULT_COST
     assert (site.PASSWORD_COSTS.start, site.PASSWORD_COSTS.stop - 1) == (passwords.MIN_COST,
                                                                         passwords.MAX_COST)
+
+
+def test_a_forked_process_uses_a_connection_of_its_own(tmp_path):
+    """A store made before a fork (a prefork master) must not share its connection: the child
+    opens its own, and both see each other's writes."""
+    import os
+    store = Store(tmp_path / "auth.sqlite", password_cost=CHEAP)
+    store.add_user("ann", "ann-pw-1")
+    pid = os.fork()
+    if pid == 0:
+        try:
+            store.add_user("bob", "bob-pw-1")
+            os._exit(0 if store._db is not None and store._pid == os.getpid() else 1)
+        except BaseException:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert [name for name, _, _ in store.list_users()] == ["ann", "bob"]

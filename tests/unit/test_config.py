@@ -190,3 +190,42 @@ def test_l6_a_root_backend_keeps_what_run_as_needs_unless_it_lists_its_capabilit
 def test_l6_capabilities_are_checked(tmp_path, text, key, problem):
     e = error(tmp_path, a=text)
     assert e.key == key and problem in e.problem, e
+
+
+def backend_of(tmp_path, extra: str):
+    return load_site(make(tmp_path, a=GOOD_HOST + extra)).backends[0]
+
+
+def test_footprint_keys_default_to_an_always_running_fixed_pool(tmp_path):
+    b = backend_of(tmp_path, "")
+    assert (b.start, b.on_demand, b.workers, b.fewest_workers, b.max_rss) == ("always", False, 2, 2, 0)
+
+
+def test_on_demand_backend_with_a_worker_range_and_a_memory_bound(tmp_path):
+    b = backend_of(tmp_path, 'start = "on-demand"\nidle_timeout = 60\nworkers = "1..4"\nmax_rss = "64M"\n')
+    assert (b.on_demand, b.idle_timeout, b.fewest_workers, b.workers, b.max_rss) == \
+        (True, 60.0, 1, 4, 64 << 20)
+    assert backend_of(tmp_path / "x", 'start = "on-demand"\n').idle_timeout == 300.0
+    assert backend_of(tmp_path / "y", 'workers = "3..3"\n').min_workers is None
+
+
+@pytest.mark.parametrize("extra, key, problem", [
+    ('start = "lazy"\n', "start", "must be one of 'always', 'on-demand'"),
+    ('start = true\n', "start", "must be a string"),
+    ('idle_timeout = 60\n', "idle_timeout", 'needs start = "on-demand"'),
+    ('start = "on-demand"\nidle_timeout = 0.5\n', "idle_timeout", "at least 1"),
+    ('start = "on-demand"\nidle_timeout = "5m"\n', "idle_timeout", "must be a number"),
+    ('workers = "4..1"\n', "workers", "the fewest must not be more than the most"),
+    ('workers = "0..4"\n', "workers", "1-256"),
+    ('workers = "1..300"\n', "workers", "1-256"),
+    ('workers = "1-4"\n', "workers", 'range "MIN..MAX"'),
+    ('workers = 0\n', "workers", "1-256"),
+    ('max_rss = "64"\n', "max_rss", "not a size"),
+    ('max_rss = "64MB"\n', "max_rss", "not a size"),
+    ('max_rss = "0M"\n', "max_rss", "not a size"),
+    ('max_rss = 67108864\n', "max_rss", "must be a string"),
+    ('addresses = ["10.0.0.5:9000"]\nstart = "on-demand"\n', "start", "remote backend"),
+])
+def test_bad_footprint_keys_name_the_key(tmp_path, extra, key, problem):
+    e = error(tmp_path, a=GOOD_HOST + extra)
+    assert e.key == f"backend[0].{key}" and problem in e.problem, e

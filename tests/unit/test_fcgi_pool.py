@@ -254,3 +254,70 @@ def test_two_masters_share_the_socket_during_a_reload(start, tmp_path):
     assert not failures, failures[:3]
     assert len(pids) > served_before                      # the load went on after the switch
     assert set(pids[served_before:]) <= set(new.worker_pids())
+
+
+# ----- adaptive pools, bounded workers, stopping when idle ------------------------------------
+
+def test_a_range_starts_the_fewest_grows_under_load_and_shrinks_when_idle(start):
+    srv = start(min_workers=1, workers=3, retire_after=1.0)
+    assert len(srv.worker_pids()) == 1
+    clients = [fc.Client(srv.path) for _ in range(6)]
+    try:
+        for c in clients:       # every request waits 1.5 s: the one worker is busy, the rest queue
+            c.send(fc.request_bytes(fc.cgi_params("/slow", query="1.5")))
+        assert fc.wait_for(lambda: len(srv.worker_pids()) == 3, 5), srv.output()
+        replies = [c.reply() for c in clients]
+    finally:
+        for c in clients:
+            c.close()
+    assert [r.status for r in replies] == [200] * 6
+    assert "one more" in srv.output()
+    # Idle again: the extra workers leave one by one, down to the fewest, and stay there.
+    assert fc.wait_for(lambda: len(srv.worker_pids()) == 1, 8), srv.output()
+    assert "retired" in srv.output()
+    time.sleep(1.5)
+    assert len(srv.worker_pids()) == 1
+    assert fc.get(srv.path, "/hello").status == 200
+
+
+def test_a_fixed_pool_neither_grows_nor_shrinks(start):
+    srv = start(workers=1, retire_after=0.5)
+    clients = [fc.Client(srv.path) for _ in range(3)]
+    try:
+        for c in clients:
+            c.send(fc.request_bytes(fc.cgi_params("/slow", query="0.5")))
+        time.sleep(1.0)
+        assert len(srv.worker_pids()) == 1
+        assert [c.reply().status for c in clients] == [200] * 3
+    finally:
+        for c in clients:
+            c.close()
+    assert "one more" not in srv.output()
+
+
+def test_a_leaking_worker_is_replaced_above_max_rss_and_no_request_fails(start):
+    srv = start(workers=1, max_rss=48 << 20)
+    first = srv.worker_pids()[0]
+    pids, statuses = [], []
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(set(pids)) < 2:
+        reply = fc.get(srv.path, "/leak", query="4")     # 4 MiB more per request, kept
+        statuses.append(reply.status)
+        pids.append(int(reply.body))
+        time.sleep(0.05)
+    assert set(statuses) == {200}, statuses
+    assert len(set(pids)) == 2 and pids[0] == first, srv.output()
+    log = srv.output()
+    assert f"worker {first} is resident in" in log and "above max_rss 48.0 MB" in log, log
+    # The replacement starts small again.
+    assert fc.get(srv.path, "/pid").status == 200
+
+
+def test_idle_timeout_returns_idle_and_drains(start):
+    srv = start(workers=2, idle_timeout=1.0)
+    for _ in range(3):
+        assert fc.get(srv.path, "/hello").status == 200
+        time.sleep(0.5)                 # requests keep it alive past its idle time
+    assert srv.proc.poll() is None
+    assert srv.proc.wait(5) == 0
+    assert "serve returned: idle" in srv.output() and "no request for" in srv.output()

@@ -34,6 +34,15 @@ def test_loader_builds_the_backends_app_from_the_site_it_is_given(site):
     assert Client(app).get("/admin/users/bob").json()["kwargs"] == {"name": ["str", "'bob'"]}
 
 
+def test_loader_imports_every_handler_before_the_first_request(site):
+    """The prefork master loads the app before forking: its workers then share the handlers'
+    modules instead of each importing its own copy at its first request."""
+    b = site.backend("main.admin")
+    app = load(site, b)
+    routes = UrlMap.from_site(site).module(b).routes
+    assert len(app.dispatcher._handlers) == len(routes) > 1
+
+
 def test_single_backend_client_refuses_paths_it_does_not_own(site):
     client = Client(build_app(site, site.backend("main.admin")))
     with pytest.raises(ValueError, match="not below the prefix"):

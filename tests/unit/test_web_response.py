@@ -170,3 +170,15 @@ def test_head_keeps_length_drops_body(client):
 def test_no_content_has_no_length():
     status, headers, body = run(Response(b"", 204))
     assert status == "204 No Content" and "Content-Length" not in headers and body == b""
+
+
+def test_http_date_is_the_imf_fixdate_of_email_utils_whatever_the_locale():
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+    from pycopia_www.web.cookies import http_date
+    when = datetime(2030, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    for n in range(0, 400, 7):
+        t = when + timedelta(days=n, seconds=n * 3671)
+        assert http_date(t) == format_datetime(t, usegmt=True)
+    assert http_date(datetime(1999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-2)))) == \
+        "Sat, 01 Jan 2000 01:00:00 GMT"

@@ -6,7 +6,6 @@ FCGI_BEGIN_REQUEST while one is being read is answered FCGI_CANT_MPX_CONN. The r
 an anonymous temporary file beyond that.
 """
 import io
-import tempfile
 
 from . import protocol as P
 from .protocol import (ABORT_REQUEST, AUTHORIZER, BEGIN_REQUEST, PARAMS, STDIN,
@@ -61,6 +60,7 @@ class Request:
         self._body.append(content)
         self._body_len += len(content)
         if self._body_len > SPOOL_MEMORY:
+            import tempfile         # here: only large bodies need it (and it costs ~1 MB)
             self._spool = tempfile.TemporaryFile()
             self._spool.writelines(self._body)
             self._body = None

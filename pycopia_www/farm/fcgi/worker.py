@@ -40,6 +40,8 @@ class Worker:
         self.log = pool.log
         self.slot = slot
         self.board = board
+        self.grows = pool.grows    # the master adds a worker when nudged and all are busy
+        self.master = os.getppid()
         self.served = 0
         self.stopping = False
         self.expired = False       # a request timed out: this worker must be replaced
@@ -137,6 +139,8 @@ class Worker:
     def handle(self, conn, req):
         self.began = began = time.monotonic()
         self.board.busy(self.slot, began, self.served)
+        if self.grows and self.board.saturated():
+            os.kill(self.master, signal.SIGUSR1)
         try:
             again = respond(conn.io, req, self.app, self, self.log)
         finally:

@@ -38,14 +38,23 @@ SHARED_USERS = ("www-data", "nobody")   # users other programs run as too (secur
 
 
 def _system_account(user: str, group: str | None, made: list[str]) -> None:
+    # Another websitectl (a second `serve` of the same backend, say) may make the same account
+    # at the same moment: what counts is that it exists afterwards.
     if group and not _group_exists(group):
-        subprocess.run(["groupadd", "--system", group], check=True)
+        _add_account(["groupadd", "--system", group], lambda: _group_exists(group))
         made.append(f"group {group}")
     if not user_exists(user):
         nologin = shutil.which("nologin") or "/usr/sbin/nologin"
-        subprocess.run(["useradd", "--system", "--user-group", "--no-create-home",
-                        "--home-dir", "/nonexistent", "--shell", nologin, user], check=True)
+        _add_account(["useradd", "--system", "--user-group", "--no-create-home",
+                      "--home-dir", "/nonexistent", "--shell", nologin, user],
+                     lambda: user_exists(user))
         made.append(f"user {user}")
+
+
+def _add_account(argv: list[str], exists) -> None:
+    proc = subprocess.run(argv, capture_output=True, text=True)
+    if proc.returncode != 0 and not exists():
+        raise subprocess.CalledProcessError(proc.returncode, argv, proc.stdout, proc.stderr)
 
 
 def create_accounts(site: Site, backends=None) -> list[str]:

@@ -242,6 +242,14 @@ def _bind(path: Path, kind: int, owner: tuple[int, int] | None, mode: int) -> so
     return sock             # not inheritable: pass_fds hands it to its backend alone
 
 
+def _shown(path: Path) -> str:
+    """A changed file as the log names it: relative to the working directory when below it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 def _signal(proc: subprocess.Popen | None, sig: int) -> None:
     if proc is not None and proc.returncode is None:
         try:
@@ -281,6 +289,7 @@ class Supervisor:
         self._next_certificate_check = time.monotonic() + CERTIFICATE_CHECK
         self.controls = {"status": self.control_status, "reload": self.control_reload,
                          "stop": self.control_stop}
+        self.watcher = None                 # a watch.Watcher: `start --foreground --reload`
 
     @property
     def children(self) -> list[Child]:
@@ -388,8 +397,12 @@ class Supervisor:
         timeout = max(0.0, min(deadlines) - now) if deadlines else 1.0
         if self.lighttpd is not None and self.lighttpd.state == "starting":
             timeout = 0.0               # the probe below waits, briefly
+        if self.watcher is not None:
+            timeout = min(timeout, self.watcher.wait(now))
         self._dispatch(min(timeout, 1.0))
         self._reap()
+        if self.watcher is not None:
+            self._restart_changed()
         self._probe_lighttpd()
         self._notify_when_ready()
         if now >= self._next_certificate_check:
@@ -652,8 +665,41 @@ class Supervisor:
         self.generation += 1
         self._tell_ready = True
         self._apply(site, sockets)
+        if self.watcher is not None:
+            self.watcher.watch(site)
         log.info("reload %d: configuration applied", self.generation)
         return {"ok": True, "generation": self.generation}
+
+    # ----- the development loop: restart a backend whose code changed ---------------------------
+
+    def _restart_changed(self) -> None:
+        changes = self.watcher.poll()
+        if changes is None:
+            return
+        names = ", ".join(sorted(_shown(p) for p in changes.paths)) or "its files"
+        if changes.config:
+            log.info("the configuration changed (%s): reloading", names)
+            self.reload()
+            return
+        for ident in sorted(changes.backends):
+            self.restart_backend(ident, names)
+
+    def restart_backend(self, ident: str, why: str) -> None:
+        """New workers for one backend, as a reload gives them: a new master is started and the
+        old one retired once the new one is ready (if it fails to load, the old one stays)."""
+        child = self.backends.get(ident)
+        if child is None or self.stopping:
+            return
+        if child.replacement is not None:       # the last restart is still loading
+            self.watcher.defer(ident)
+            return
+        log.info("%s: %s changed; restarting it", ident, why)
+        if child.alive():
+            self._spawn(child, replace=True)
+        else:                                   # it had died or failed: start it afresh
+            child.quick_failures, child.next_start = 0, None
+            self._spawn(child)
+        self.watcher.restarted(ident)
 
     # ----- control ------------------------------------------------------------------------------
 

@@ -397,10 +397,11 @@ class TablePages:
         page.content.add_paragraph(f"The {self.noun} {label} will be deleted. This cannot be undone.")
         form = page.content.add_form(self.url(request, key=self.key_of(row), action="delete"),
                                      id="delete-form")
+        buttons = form.add_div(class_="buttons")
         # The button's name and value are the confirmation: a post without them asks again.
-        form.add_button("Delete", type="submit", name="confirm", value="yes", class_="danger")
-        page.content.add_paragraph(class_="back").add_anchor(
-            self.url(request, key=self.key_of(row)), "Cancel")
+        buttons.add_button("Delete", type="submit", name="confirm", value="yes", class_="danger")
+        buttons.add_anchor(self.url(request, key=self.key_of(row)), "Cancel",
+                           class_=["button", "secondary"])
         return _with_status(page, request, status)
 
 

@@ -242,14 +242,6 @@ def _bind(path: Path, kind: int, owner: tuple[int, int] | None, mode: int) -> so
     return sock             # not inheritable: pass_fds hands it to its backend alone
 
 
-def _shown(path: Path) -> str:
-    """A changed file as the log names it: relative to the working directory when below it."""
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
-
-
 def _signal(proc: subprocess.Popen | None, sig: int) -> None:
     if proc is not None and proc.returncode is None:
         try:
@@ -676,13 +668,12 @@ class Supervisor:
         changes = self.watcher.poll()
         if changes is None:
             return
-        names = ", ".join(sorted(_shown(p) for p in changes.paths)) or "its files"
         if changes.config:
-            log.info("the configuration changed (%s): reloading", names)
+            log.info("the configuration changed (%s): reloading", changes.names())
             self.reload()
             return
         for ident in sorted(changes.backends):
-            self.restart_backend(ident, names)
+            self.restart_backend(ident, changes.names())
 
     def restart_backend(self, ident: str, why: str) -> None:
         """New workers for one backend, as a reload gives them: a new master is started and the

@@ -162,6 +162,12 @@ class Changes:
     backends: set[str] = field(default_factory=set)     # idents whose files changed
     paths: set[Path] = field(default_factory=set)       # the files that changed
 
+    def names(self) -> str:
+        """The changed files as a log line names them (relative to the working directory)."""
+        cwd = Path.cwd()
+        return ", ".join(sorted(str(p.relative_to(cwd)) if p.is_relative_to(cwd) else str(p)
+                                for p in self.paths)) or "its files"
+
 
 class Watcher:
     """What the supervisor's loop polls: `wait(now)` is how long it may sleep, `poll(now)` the

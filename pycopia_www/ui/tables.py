@@ -109,7 +109,7 @@ class TablePages:
     @staticmethod
     def _answer(request, method, allowed, page, *args):
         if method not in allowed:
-            raise MethodNotAllowed(allowed | {"HEAD"})
+            raise MethodNotAllowed(allowed)
         return page(request, *args, posted=method == "POST")
 
     def url(self, request, key=None, action=None, **query) -> str:

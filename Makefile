@@ -1,6 +1,7 @@
 # pycopia-www: the only entry points a user needs.
 #   make run        set everything up and serve the demo site in the foreground
 #                   (http://127.0.0.1:8080/ and https://127.0.0.1:8443/; PORT=, TLS_PORT=)
+#   make dev        the same, restarting a backend whenever its code changes (SITE=DIR for yours)
 #   make test       set everything up and run the whole test suite
 #   make bench      run the benchmarks against their peers and print ratios
 #   make wheels     build every Python dependency as a wheel, in build/wheels (a build machine)
@@ -58,7 +59,7 @@ WHEELS ?= build/wheels
 # pip itself, run from its wheel by the installer: Debian's (python3-venv brings it).
 PIP_WHEEL = $(firstword $(wildcard /usr/share/python-wheels/pip-*.whl))
 
-.PHONY: run test test-tools bench soak setup venv wheels install uninstall clean screenshots
+.PHONY: run dev test test-tools bench soak setup venv wheels install uninstall clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@scripts/system-packages $(RUN_PACKAGES)
@@ -74,6 +75,10 @@ setup: venv
 
 run: setup
 	exec $(BIN)/websitectl --farm $(FARM) start --foreground --port $(PORT) --tls-port $(TLS_PORT)
+
+# The development loop: a backend restarts when one of its files changes (docs/farm.md).
+dev: setup
+	exec $(BIN)/websitectl --farm $(FARM) start --foreground --reload --port $(PORT) --tls-port $(TLS_PORT)
 
 test: venv
 	@scripts/system-packages $(TEST_PACKAGES)

@@ -21,8 +21,16 @@ from types import MappingProxyType
 from typing import Any
 
 from .config import ConfigError
+from .config.site import _check_role
 
-__all__ = ["Route", "RouteModule", "route", "load_routes", "canonical_target", "show_pattern"]
+__all__ = ["Route", "RouteModule", "route", "load_routes", "canonical_target", "show_pattern",
+           "TABLE_PAGES"]
+
+# The pages of a table (pycopia_www.ui.tables.TablePages) below one route, which a route module
+# writes after its prefix: route(r"^/tables/hosts/" + TABLE_PAGES, "handlers.db.tables.hosts").
+# The list is the prefix itself; then add, KEY/ (view), KEY/edit and KEY/delete. get_url chooses
+# by the parameters given: get_url("hosts", key=3, action="edit") is "/tables/hosts/3/edit".
+TABLE_PAGES = r"(?:(?P<key>[^/]+)/)?(?P<action>add|edit|delete)?$"
 
 # "pkg.module.attr" or "pkg.module:attr.inner"; at least a module and an attribute.
 _TARGET = re.compile(r"^[A-Za-z_]\w*(\.[A-Za-z_]\w*)*([.:][A-Za-z_]\w*)(\.[A-Za-z_]\w*)*$")
@@ -113,19 +121,26 @@ def load_routes(module_name: str) -> RouteModule | None:
 
 
 # A route may be a menu entry: route(..., menu="Network", menu_order=10, menu_section="System",
-# menu_icon="/media/net.svg"). The URL map collects them (web/urlmap.py, VhostUrls.menu).
-MENU_OPTIONS = {"menu": str, "menu_order": int, "menu_section": str, "menu_icon": str}
+# menu_icon="/media/net.svg", menu_roles=["admin"]). The URL map collects them (web/urlmap.py,
+# VhostUrls.menu). menu_roles: shown only to users with these roles, on top of the route's own
+# protection (a page anyone may read whose entry is for those who may change it).
+MENU_OPTIONS = {"menu": str, "menu_order": int, "menu_section": str, "menu_icon": str,
+                "menu_roles": list}
 
 
 def _menu_problem(options) -> str | None:
+    roles = options.get("menu_roles")
+    if roles is not None and (not isinstance(roles, (list, tuple)) or not roles
+                              or any(not isinstance(r, str) or _check_role(r) for r in roles)):
+        return f"menu_roles= must be a non-empty list of role names like ['admin'], not {roles!r}"
     for name, kind in MENU_OPTIONS.items():
         value = options.get(name)
-        if value is None:
-            continue
-        if type(value) is not kind or (kind is str and not value.strip()):
+        if value is None or kind is list:
+            pass
+        elif type(value) is not kind or (kind is str and not value.strip()):
             what = "a whole number" if kind is int else "a non-empty string"
             return f"{name}= must be {what}, not {value!r}"
-        if name != "menu" and "menu" not in options:
+        if value is not None and name != "menu" and "menu" not in options:
             return f"{name}= needs menu= (the entry's label)"
     return None
 

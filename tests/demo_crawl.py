@@ -239,7 +239,9 @@ class DemoCrawler:
 
     def submit(self, identity: str, page_url: str, index: int, action: str) -> None:
         """Submit a POST form as shown (in a fresh session: a logout form ends it), then with
-        values it refuses; every answer that is a page, in both serialisations."""
+        values it refuses; every answer that is a page, in both serialisations. A table page's
+        delete form sent as shown deletes nothing: its confirmation is the button's name and
+        value, which lxml's form values (what a form sends without a click) leave out."""
         link = Link(identity, page_url, "form@action (POST)", action)
         self.crawl.links.append(link)
         if not Visitor(self.port, self.site_hosts).on_site(action):
@@ -275,6 +277,9 @@ REFUSED = {
                   ("a refresh out of range", {"refresh_seconds": "0"}),
                   ("an empty site name", {"site_name": ""})],
     "/auth/login": [("a wrong password", {"name": USER, "password": "wrong"})],
+    "/tables/groups/add": [("a name that is taken", {"name": "lab"})],
+    "/tables/hosts/add": [("a name too long and a group that is none", {"name": "h" * 64,
+                                                                       "group_id": "x"})],
 }
 
 

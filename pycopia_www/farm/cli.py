@@ -122,6 +122,11 @@ def cmd_config(args) -> int:
 
 def cmd_start(args, steps=()) -> int:
     from .supervisor import Supervisor, open_log, prepare_and_check
+    if args.reload and (not args.foreground or args.quiet):
+        print("websitectl start: --reload restarts backends as their code changes, for "
+              "development: it needs --foreground (a farm in the background, or an installed "
+              "one, is reloaded by `websitectl reload`)", file=sys.stderr)
+        return 2
     os.umask(0o027)             # the supervisor's log: nobody else's to read
     site = load_site(args.farm)
     pid = running_pid(site.farm)
@@ -139,8 +144,12 @@ def cmd_start(args, steps=()) -> int:
         site = prepare_and_check(args.farm, port=args.port, tls_port=args.tls_port, steps=steps,
                                  checked=bool(args.sockets))
         _log_to(site.farm, detached=args.quiet)
-        return Supervisor(args.farm, site, port=args.port, tls_port=args.tls_port,
-                          foreground=not args.quiet, front_sockets=front, steps=steps).run()
+        supervisor = Supervisor(args.farm, site, port=args.port, tls_port=args.tls_port,
+                                foreground=not args.quiet, front_sockets=front, steps=steps)
+        if args.reload:
+            from .watch import Watcher
+            supervisor.watcher = Watcher(site)
+        return supervisor.run()
     # Daemon: check here, so errors reach the terminal; then start a detached foreground copy.
     site = prepare_and_check(args.farm, port=args.port, tls_port=args.tls_port, steps=steps)
     warn_if_unprivileged()
@@ -328,6 +337,9 @@ def add_parsers(sub) -> None:
     sub.add_parser("setup", help="create the users, groups and directories the configuration needs")
     start = sub.add_parser("start", help="start lighttpd and every backend")
     start.add_argument("--foreground", action="store_true", help="stay in the foreground, log to stderr")
+    start.add_argument("--reload", action="store_true",
+                       help="restart a backend when its code or route module changes, and "
+                            "reload when the configuration does (development; needs --foreground)")
     start.add_argument("--quiet", action="store_true", help=argparse.SUPPRESS)
     start.add_argument("--sockets", default=None, help=argparse.SUPPRESS)   # fds, from `start`
     sub.add_parser("stop", help="stop everything, draining in-flight requests")

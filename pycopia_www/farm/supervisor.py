@@ -310,6 +310,7 @@ class Supervisor:
         self.controls = {"status": self.control_status, "reload": self.control_reload,
                          "stop": self.control_stop, "sleep": self.control_sleep,
                          "wake": self.control_wake}
+        self.watcher = None                 # a watch.Watcher: `start --foreground --reload`
 
     @property
     def children(self) -> list[Child]:
@@ -419,8 +420,12 @@ class Supervisor:
         timeout = max(0.0, min(deadlines) - now) if deadlines else 1.0
         if self.lighttpd is not None and self.lighttpd.state == "starting":
             timeout = 0.0               # the probe below waits, briefly
+        if self.watcher is not None:
+            timeout = min(timeout, self.watcher.wait(now))
         self._dispatch(min(timeout, 1.0))
         self._reap()
+        if self.watcher is not None:
+            self._restart_changed()
         self._probe_lighttpd()
         self._notify_when_ready()
         if now >= self._next_certificate_check:
@@ -766,8 +771,43 @@ class Supervisor:
         self.generation += 1
         self._tell_ready = True
         self._apply(site, sockets)
+        if self.watcher is not None:
+            self.watcher.watch(site)
         log.info("reload %d: configuration applied", self.generation)
         return {"ok": True, "generation": self.generation}
+
+    # ----- the development loop: restart a backend whose code changed ---------------------------
+
+    def _restart_changed(self) -> None:
+        changes = self.watcher.poll()
+        if changes is None:
+            return
+        if changes.config:
+            log.info("the configuration changed (%s): reloading", changes.names())
+            self.reload()
+            return
+        for ident in sorted(changes.backends):
+            self.restart_backend(ident, changes.names())
+
+    def restart_backend(self, ident: str, why: str) -> None:
+        """New workers for one backend, as a reload gives them: a new master is started and the
+        old one retired once the new one is ready (if it fails to load, the old one stays)."""
+        child = self.backends.get(ident)
+        if child is None or self.stopping:
+            return
+        if child.replacement is not None:       # the last restart is still loading
+            self.watcher.defer(ident)
+            return
+        if child.state == IDLE_STOPPED:         # its next connection starts it, new code and all
+            self.watcher.restarted(ident)
+            return
+        log.info("%s: %s changed; restarting it", ident, why)
+        if child.alive():
+            self._spawn(child, replace=True)
+        else:                                   # it had died or failed: start it afresh
+            child.quick_failures, child.next_start = 0, None
+            self._spawn(child)
+        self.watcher.restarted(ident)
 
     # ----- control ------------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ class TablesMixin:
     __slots__ = ()
 
     def add_table(self, rows=(), headings=None, *, formatters=None, zebra=("odd", "even"),
-                  cell_ids=None, row_headings=False, caption=None, **attrs):
+                  cell_ids=None, row_headings=False, caption=None, column_classes=None, **attrs):
         """A table: optional caption, a <thead> row of `headings`, and a <tbody> of `rows`.
 
         formatters: per column, a callable value -> text (or node); a sequence aligned with
@@ -36,12 +36,14 @@ class TablesMixin:
         cell_ids: None; a prefix ("t" -> id "t-<row>-<col>", counted from 0); or a callable
             (row, col) -> id.
         row_headings: make each row's first cell a <th scope="row">.
+        column_classes: per column, the class of its body cells (None = none), e.g. "number"
+            for the stylesheet's right-aligned figures; set once on the row template, free per row.
         Returns the Table; table.add_row(values) appends more rows the same way.
         """
         table = self._add("table", None, attrs, cls=self.table_class)
         if caption is not None:
             table._add("caption", caption)
-        table._setup(headings, formatters, zebra, cell_ids, row_headings)
+        table._setup(headings, formatters, zebra, cell_ids, row_headings, column_classes)
         if headings:
             table.add_heading_row(headings)
         table.add_rows(rows)
@@ -52,13 +54,14 @@ class TableMethods:
     """The Table node's own methods; container.py combines them with Container as Table."""
     __slots__ = ()
 
-    def _setup(self, headings, formatters, zebra, cell_ids, row_headings):
+    def _setup(self, headings, formatters, zebra, cell_ids, row_headings, column_classes=None):
         state = self._state = TableState()
         state.width = len(headings) if headings else None
         state.formatters = _column_formatters(formatters, headings)
         state.zebra = cycle(zebra) if zebra else None
         state.cell_ids = cell_ids
         state.row_headings = row_headings
+        state.column_classes = tuple(column_classes or ())
         state.templates = {}
         state.row_count = 0
         state.tbody = None
@@ -136,11 +139,13 @@ class TableMethods:
         scratch = self.child_class(etree.Element(TAG["tbody"]), self.document, self.form)
         row = scratch._add("tr", None, {"class_": zebra_class})
         row.element.text = ""  # a row of no cells is invalid, but never <tr/>
+        classes = self._state.column_classes
         for column in range(width):
+            cls = classes[column] if column < len(classes) else None
             if column == 0 and self._state.row_headings:
-                cell = row._add("th", None, {"scope": "row"})
+                cell = row._add("th", None, {"scope": "row", "class_": cls})
             else:
-                cell = row._add("td")
+                cell = row._add("td", None, {"class_": cls})
             cell.element.text = ""  # so no copy is ever an empty <td/>
         self._state.templates[width, zebra_class] = row.element
         return row.element
@@ -199,5 +204,5 @@ def _set_cell_ids(tr, row_number, ids):
 
 class TableState:
     """What add_row needs to carry on the way add_table started."""
-    __slots__ = ("width", "formatters", "zebra", "cell_ids", "row_headings", "templates",
-                 "row_count", "tbody")
+    __slots__ = ("width", "formatters", "zebra", "cell_ids", "row_headings", "column_classes",
+                 "templates", "row_count", "tbody")

@@ -365,7 +365,8 @@ def model_schema(model, *, only=None, exclude=(), session=None, validators=()) -
     text with max_length, Text -> textarea, Integer/Numeric/Float, Boolean, Date, DateTime, Enum
     -> choice), labels and help from column.info, required from nullability and defaults.
     An autoincrement primary key is left out. A foreign key is a choice among the related rows
-    (their str(), or the target column's info["label_column"]): that needs `session`."""
+    (the target column's info["label_column"], else their str() if their class has one, else
+    their unique text column as the database API guesses it): that needs `session`."""
     from sqlalchemy import inspect as sa_inspect
     mapper = sa_inspect(model)
     fields = []
@@ -379,6 +380,15 @@ def model_schema(model, *, only=None, exclude=(), session=None, validators=()) -
     return Schema(tuple(fields), tuple(validators), model)
 
 
+def column_label(key: str, column) -> str:
+    """What a column is called on a page: its info["label"], else its attribute's name ("group_id"
+    of a foreign key is "Group")."""
+    label = (column.info or {}).get("label")
+    if label:
+        return label
+    return _label(key[:-3] if column.foreign_keys and key.endswith("_id") else key)
+
+
 def _autoincrement(column) -> bool:
     from sqlalchemy import Integer
     return column.autoincrement is True or (column.autoincrement == "auto"
@@ -390,8 +400,7 @@ def _column_field(key, column, mapper, session) -> Field:
     from sqlalchemy import types as sa
     info = column.info or {}
     has_default = column.default is not None or column.server_default is not None
-    options: dict = dict(label=_label(key[:-3] if column.foreign_keys and key.endswith("_id") else key),
-                         nullable=column.nullable)
+    options: dict = dict(label=column_label(key, column), nullable=column.nullable)
     kind_type = column.type
     if isinstance(kind_type, sa.Enum):
         options.update(kind="choice", choices=_choices(kind_type.enum_class or kind_type.enums),
@@ -441,6 +450,10 @@ def _related_rows(column, key, mapper, session) -> tuple:
         rows = session.execute(select(target)).scalars()
         return tuple((value, str(value)) for value in rows)
     label_column = column.info.get("label_column") or target.info.get("label_column")
+    if label_column is None and related.__str__ is object.__str__:
+        # No label said and no __str__: the column the database API names rows by.
+        from ..data.schema import TableInfo
+        label_column = _attr_for(related, TableInfo(target.table).label.column)
     out = []
     for row in session.execute(select(related)).scalars():
         value = getattr(row, _attr_for(related, target))

@@ -10,7 +10,8 @@ built by one backend can show the pages of all the others. Each entry carries th
 its route (access.route_roles), so a page shows a user only the entries they may reach. Only the
 route's own protection is known here: a route module is data, and a mark on the view
 (requires_role) is seen only by the backend that imports it; put roles= on the route of a menu
-entry.
+entry. A page anyone may read but only some may change (the table pages) says who its entry is
+for with menu_roles=[...]: those roles on top of the route's protection.
 """
 from dataclasses import dataclass
 
@@ -55,6 +56,15 @@ def collect_menu(entries) -> tuple[MenuEntry, ...]:
                               f"need no parameters ({exc})") from None
         found.append((options.get("menu_order", DEFAULT_ORDER), position, MenuEntry(
             label, url, options.get("menu_order", DEFAULT_ORDER), options.get("menu_section"),
-            options.get("menu_icon"), route_roles(placed.backend, placed.route),
-            placed.route.name, placed.backend.ident)))
+            options.get("menu_icon"), _entry_roles(placed), placed.route.name,
+            placed.backend.ident)))
     return tuple(item for _, _, item in sorted(found, key=lambda t: t[:2]))
+
+
+def _entry_roles(placed) -> frozenset[str] | None:
+    """Who sees the entry: who may reach the route, and has the route's menu_roles."""
+    roles = route_roles(placed.backend, placed.route)
+    extra = placed.route.options.get("menu_roles")
+    if extra:
+        roles = (roles or frozenset()) | frozenset(extra)
+    return roles

@@ -35,5 +35,8 @@ def test_the_links_checked_are_all_the_demo_has(demo_crawl, demo_farm):
         assert (identity, "a@href", "http://appliance.local/media/README.txt") in seen
         for action in ("/notes", "/settings", "/auth/login"):
             assert (identity, "form@action (POST)", f"http://appliance.local{action}") in seen
+        assert (identity, "a@href", "http://appliance.local/tables/groups/1/") in seen   # table pages
     assert (USER, "form@action (POST)", "http://appliance.local/auth/logout") in seen
     assert (USER, "a@href", "http://appliance.local/sys/me") in seen
+    for action in ("/tables/hosts/add", "/tables/groups/1/edit", "/tables/groups/1/delete"):
+        assert (USER, "form@action (POST)", f"http://appliance.local{action}") in seen

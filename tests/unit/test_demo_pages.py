@@ -20,6 +20,9 @@ XHTML = {"Accept": "application/xhtml+xml"}
 # (host, path, status): every HTML page the demo serves
 PAGES = [("localhost", "/", 200), ("localhost", "/notes", 200), ("localhost", "/settings", 200),
          ("localhost", "/hosts", 200),
+         ("localhost", "/tables/hosts/", 200), ("localhost", "/tables/hosts/add", 200),
+         ("localhost", "/tables/groups/", 200), ("localhost", "/tables/groups/1/", 200),
+         ("localhost", "/tables/groups/1/edit", 200), ("localhost", "/tables/groups/1/delete", 200),
          ("localhost", "/sys/", 200),
          ("localhost", "/no/such/page", 404), ("docs.local", "/", 200)]
 
@@ -44,7 +47,8 @@ def page_errors(body: bytes) -> list[str]:
 def test_every_page_is_valid_html5_in_both_syntaxes(client, host, path, status, logged_in):
     if not logged_in:
         client.logout()
-        status = 401 if path.startswith("/sys/") else status
+        writes = path.endswith(("/add", "/edit", "/delete"))     # the table pages' forms
+        status = 401 if path.startswith("/sys/") or writes else status
     r = client.get(f"http://{host}{path}", headers=XHTML)
     assert r.status == status
     if status == 401:           # the web layer's refusal (lighttpd would have redirected first)
@@ -133,9 +137,14 @@ def test_menu_shows_each_user_what_they_may_reach(client):
         return re.findall(r'<a (?:aria-current="page" )?href="([^"]+)">([^<]+)</a>', nav)
 
     everyone = [("/", "Home"), ("/notes", "Notes"), ("/settings", "Settings")]
-    # entries of three backends (ui, sys) of the virtual host, in menu_order
-    assert menu() == everyone + [("/sys/", "System"), ("/sys/me", "Run as me")]
+    writers = [("/tables/hosts/", "Hosts"), ("/tables/groups/", "Groups")]
+    # entries of three backends (ui, db, sys) of the virtual host, in menu_order
+    assert menu() == everyone + writers + [("/sys/", "System"), ("/sys/me", "Run as me")]
     assert 'aria-current="page" href="/notes"' in client.get("/notes", headers=XHTML).text
+    client.login("reader", roles=["viewer"])
+    # the table pages are anyone's to read, their entries for those who may change the rows
+    assert menu() == everyone + [("/sys/", "System"), ("/sys/me", "Run as me")]
+    assert client.get("/tables/hosts/").status == 200
     client.logout()
     assert menu() == everyone          # the sys backend needs a login: not shown
     assert menu("http://docs.local/") == [("/", "The manual")]   # another virtual host, its own menu

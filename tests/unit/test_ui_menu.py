@@ -70,6 +70,7 @@ def test_entries_of_every_backend_in_menu_order_with_their_protection(menu):
         ("Home", "/", 1, None, "main.pages"),
         ("Plain", "/plain/", 30, None, "main.plain"),
         ("Mine", "/mine", 40, None, "main.pages"),
+        ("Inventory", "/inventory", 45, None, "main.pages"),
         ("Operations", "/ops", 50, "Admin", "main.pages"),
         ("Users", "/admin/", 60, "Admin", "main.admin"),
         ("Health", "/admin/health", 70, None, "main.admin"),
@@ -78,6 +79,7 @@ def test_entries_of_every_backend_in_menu_order_with_their_protection(menu):
     roles = {e.label: e.roles for e in menu}
     assert roles["Home"] is None and roles["Plain"] is None and roles["Health"] is None
     assert roles["Mine"] == frozenset() and roles["Operations"] == {"ops"}
+    assert roles["Inventory"] == {"ops"}         # menu_roles: its route is anyone's
     assert roles["Users"] == {"admin"}           # the backend's roles (access.route_roles)
     assert next(e for e in menu if e.label == "Operations").icon == "/media/ops.svg"
 
@@ -85,7 +87,8 @@ def test_entries_of_every_backend_in_menu_order_with_their_protection(menu):
 def test_each_user_sees_what_their_roles_reach(menu):
     assert labels(menu) == ["Home", "Plain", "Health", "About"]
     assert labels(menu, _User()) == ["Home", "Plain", "Mine", "Health", "About"]
-    assert labels(menu, _User("ops")) == ["Home", "Plain", "Mine", "Operations", "Health", "About"]
+    assert labels(menu, _User("ops")) == ["Home", "Plain", "Mine", "Inventory", "Operations",
+                                          "Health", "About"]
     assert labels(menu, _User("admin", "ops")) == [e.label for e in menu]
 
 
@@ -140,6 +143,10 @@ def test_a_menu_entry_that_needs_parameters_is_a_configuration_error(tmp_path):
     ({"menu": "A", "menu_order": True}, "menu_order= must be a whole number"),
     ({"menu_section": "S"}, "menu_section= needs menu="),
     ({"menu": "A", "menu_icon": 1}, "menu_icon= must be a non-empty string"),
+    ({"menu": "A", "menu_roles": "admin"}, "menu_roles= must be a non-empty list of role names"),
+    ({"menu": "A", "menu_roles": []}, "menu_roles= must be a non-empty list of role names"),
+    ({"menu": "A", "menu_roles": ["Admin"]}, "menu_roles= must be a non-empty list of role names"),
+    ({"menu_roles": ["admin"]}, "menu_roles= needs menu="),
 ])
 def test_menu_options_are_checked_when_the_table_loads(tmp_path, monkeypatch, options, problem):
     name = f"badmenu_{abs(hash(repr(options)))}"     # a fresh module per case

@@ -26,8 +26,8 @@ class Host(Base):
     __tablename__ = "hosts"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(63), unique=True)
-    address: Mapped[str | None] = mapped_column(String(45))       # IPv4 or IPv6
-    mac: Mapped[str | None] = mapped_column(String(17))
+    address: Mapped[str | None] = mapped_column(String(45), info={"help": "IPv4 or IPv6"})
+    mac: Mapped[str | None] = mapped_column(String(17), info={"label": "MAC address"})
     enabled: Mapped[bool] = mapped_column(default=True)
     group_id: Mapped[int | None] = mapped_column(ForeignKey("groups.id"))
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow)

@@ -70,6 +70,11 @@ def hosts(request):
         p.add_text(" as an admin to change hosts.")
     content.add_div("Starting (this page needs JavaScript)...", id="hosts-app")
     content.add_paragraph(id="hosts-message")
+    p = content.add_paragraph("The same table as pages, without JavaScript: ")
+    p.add_anchor(request.get_url("hosts-table"), "hosts")
+    p.add_text(" and ")
+    p.add_anchor(request.get_url("groups-table"), "groups")
+    p.add_text(".")
     content.add_paragraph().add_anchor(request.get_url("home"), "Home")
     doc.add_script("/js/hosts-start.js", in_body=True)      # imports js/hosts.js
     return doc

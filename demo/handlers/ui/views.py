@@ -17,6 +17,8 @@ def home(request):
     for target, what, why, kw in [
         ("notes", "Notes", "a form that posts, then redirects; stored in the db backend's database", {}),
         ("hosts", "Hosts", "a page built in JavaScript through the database JSON API", {}),
+        ("hosts-table", "Hosts as table pages", "the same table as generated pages: list, "
+         "search, sort, view, add, edit, delete, without JavaScript", {}),
         ("settings", "Settings", "a form saved through a proxy call (or a plain post without scripts)", {}),
         ("status", "Status", "another backend (db, user pwww-db), reached by a regex route", {}),
         ("sys-home", "System", "the privileged backend (sys, root)", {}),

@@ -8,6 +8,9 @@ routes = [
     route(r"^/$", V + "home", name="home", menu="Home", menu_order=1),
     route(r"^/about$", V + "home", name="about", menu="About"),            # default order: 100
     route(r"^/mine$", V + "home", name="mine", menu="Mine", menu_order=40, login=True),
+    # anyone may open it; the entry is for those who may change what it shows (ops)
+    route(r"^/inventory$", V + "home", name="inventory", menu="Inventory", menu_order=45,
+          menu_roles=["ops"]),
     route(r"^/ops$", V + "home", name="ops", menu="Operations", menu_order=50, roles=["ops"],
           menu_section="Admin", menu_icon="/media/ops.svg"),
     route(r"^/row/(?P<n>\d+)$", V + "home", name="row"),                   # not in the menu

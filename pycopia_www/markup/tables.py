@@ -117,7 +117,41 @@ class TableMethods:
                 links = (() if formatters else
                          tuple(value.__class__ is Link for value in row))
                 shapes = state.templates.get((width, links)) or self._templates(width, links)
-            tr = shapes[number % period].__copy__()  # lxml copies the whole row in C
+            pristine, working, cells, anchors = shapes[number % period]
+            if not formatters:
+                # Fast: the texts go into this table's own template row, whose cells are held,
+                # and the filled row is copied (no node object per cell). A cell it does not
+                # handle (None, a node, a link where the first row had none...) sends the row
+                # to the general path below.
+                for cell, value, a in zip(cells, row, anchors):
+                    kind = value.__class__
+                    if kind is Link:
+                        if a is None:
+                            break
+                        href, text = value
+                        if not (href[:1] == "/" and href.isprintable()):
+                            href = _checked_href(href)
+                        if not text.isprintable():
+                            text = clean_text(text)
+                        a.set("href", href)
+                        a.text = text
+                        continue
+                    if a is not None:
+                        break
+                    if kind is not str:
+                        if kind is not int and kind is not float:
+                            break
+                        value = str(value)
+                    if not value.isprintable():
+                        value = clean_text(value)  # see text.py: inlined, it runs per cell
+                    cell.text = value
+                else:
+                    tr = working.__copy__()  # lxml copies the whole row in C
+                    append(tr)
+                    if ids is not None:
+                        _set_cell_ids(tr, number, ids)
+                    continue
+            tr = pristine.__copy__()
             append(tr)
             if formatters:
                 _fill_formatted(tr, row, formatters, clean_subtrees)
@@ -125,17 +159,13 @@ class TableMethods:
                 for cell, value, linked in zip(tr, row, links):
                     kind = value.__class__
                     if kind is Link:
-                        href, text = value
-                        if not (href[:1] == "/" and href.isprintable()):
-                            href = _checked_href(href)
-                        if not text.isprintable():
-                            text = clean_text(text)
                         if linked:      # the template's <a>: setting is cheaper than making
                             a = cell[0]
-                            a.set("href", href)
-                            a.text = text
+                            href, text = value
+                            a.set("href", _checked_href(href))
+                            a.text = clean_text(text)
                         else:
-                            SubElement(cell, _A, {"href": href}).text = text
+                            _add_link(cell, value)
                         continue
                     if linked:          # this row has no link where the first one had
                         del cell[0]
@@ -143,9 +173,7 @@ class TableMethods:
                         value = _cell_value(cell, value, clean_subtrees)
                         if value is None:
                             continue
-                    if not value.isprintable():
-                        value = clean_text(value)  # see text.py: inlined, it runs per cell
-                    cell.text = value
+                    set_text(cell, value)
             if ids is not None:
                 _set_cell_ids(tr, number, ids)
         state.row_count = number + 1
@@ -178,8 +206,17 @@ class TableMethods:
                 if len(cache) >= _SHARED_TEMPLATES:
                     cache.clear()
                 cache[key] = shapes
-        state.templates[width, links] = shapes
-        return shapes
+        # Per class: the shared template (never changed), this table's own copy to fill, its
+        # cells and, per column, the <a> it holds or None.
+        mine = []
+        for pristine in shapes:
+            working = pristine.__copy__()
+            cells = list(working)
+            mine.append((pristine, working, cells,
+                         tuple(cell[0] if linked else None
+                               for cell, linked in zip(cells, links + (False,) * width))))
+        state.templates[width, links] = mine
+        return mine
 
     def _template(self, width, zebra_class, links=()):
         """The row to copy for rows of this width and class, built through the checked path

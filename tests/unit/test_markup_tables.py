@@ -152,3 +152,18 @@ def test_tables_of_the_same_shape_in_other_documents_are_their_own():
     listed = XHTMLDocument("t")     # a class list is not hashable: that table's templates are its own
     listed.add_table([("a", "b")], column_classes=[["p", "q"], None])
     assert xpath(listed, "//h:tbody/h:tr/h:td[1]/@class") == ["p q"]
+
+
+def test_no_row_shows_what_an_earlier_row_held():
+    # Rows are filled in a template that is copied; a row the fast path cannot fill (None, a
+    # Decimal, a node) starts from the empty template, never from the last row's texts.
+    from decimal import Decimal
+    doc = XHTMLDocument("t")
+    doc.add_table([("a", 1, "x"), (None, 2.5, "y"), ("c", Decimal("3"), None), (None, None, None),
+                   ("e", doc.new_span("s"), "z"), ("f", 6, "w")])
+    root = parse(doc)
+    assert [cells(root, n) for n in range(1, 7)] == [
+        ["a", "1", "x"], ["", "2.5", "y"], ["c", "3", ""], ["", "", ""], ["e", "", "z"],
+        ["f", "6", "w"]]
+    assert xpath(root, "//h:tbody/h:tr[5]/h:td[2]/h:span/text()") == ["s"]
+    assert xpath(root, "//h:tbody/h:tr/@class") == ["odd", "even"] * 3

@@ -41,11 +41,12 @@ class EventsServer:
         self.settings = backend.events
         self.at_prefix = backend.prefix is not None
         # Who is subscribing is the authorizer's word, signed (authproof; security review H1).
+        # A host without users has no key: its streams are all anonymous.
+        vhost = next(v for v in site.vhosts if v.name == backend.host)
         self.identity_key = authproof.installed_key()
-        if self.identity_key is None:
+        if self.identity_key is None and vhost.auth is not None:
             raise RuntimeError("an events backend needs its virtual host's identity key")
         self.hub = Hub(self.settings)
-        vhost = next(v for v in site.vhosts if v.name == backend.host)
         uid_of = (lambda user: pwd.getpwnam(user).pw_uid) if privileged else (lambda user: os.getuid())
         self.permissions = Permissions(vhost, uid_of)
         self.values = {"FCGI_MAX_CONNS": str(self.settings.max_streams),
@@ -66,7 +67,8 @@ class EventsServer:
     def opened(self, conn: Connection, params: dict[str, str]) -> None:
         try:
             req = requests.parse(params, self.settings, at_prefix=self.at_prefix,
-                                 identity_key=self.identity_key)
+                                 identity_key=self.identity_key,
+                                 anonymous=self.identity_key is None)
         except requests.Refused as refused:
             return self._refuse(conn, refused.status, refused.reason)
         self._admit(conn, req)

@@ -68,10 +68,29 @@ SLOW = ('hosts = ["slow.test"]\n[auth]\nbackend = "auth"\n' + PUBLISHERS
 SHORT = ('hosts = ["short.test"]\n[auth]\nbackend = "auth"\nidle_timeout = 2\nmax_age = 60\n'
          + PUBLISHERS + EVENTS.format(limits=""))
 
+# A host without users: no identity key, every stream anonymous.
+OPEN = f"""\
+    hosts = ["open.test"]
+    [[backend]]
+    name = "pub"
+    user = "pwww-t-pub"
+    prefix = "/pub"
+    app = "publisher:application"
+    publish = ["net.*"]
+    workers = 1
+    {APPS}
+    [[backend]]
+    name = "events"
+    kind = "events"
+    user = "pwww-t-events"
+    prefix = "/events"
+    topics = {{ "net.*" = [] }}
+    """
+
 
 @pytest.fixture(scope="module")
 def farm():
-    f = Farm({"main": MAIN, "slow": SLOW, "short": SHORT})
+    f = Farm({"main": MAIN, "slow": SLOW, "short": SHORT, "open": OPEN})
     try:
         f.start()
         for host in ("main", "short"):
@@ -122,6 +141,13 @@ def test_an_event_from_another_backend_reaches_subscribers_through_lighttpd(farm
             event = s.next()
             assert event["data"] == {"topic": "net.eth0", "value": {"rx": 5}}
             assert event["id"].split("-")[1].isdigit()
+
+
+def test_a_host_without_users_has_an_events_backend_too(farm):
+    with stream(farm, "topic=net.*", host="open.test", headers={"Remote-User": "ann"}) as s:
+        assert s.status == 200
+        assert publish(farm, "net.open", 7, host="open.test")["sent"] == 1
+        assert s.next()["data"] == {"topic": "net.open", "value": 7}
 
 
 def test_typed_values_travel_in_the_proxy_codecs_form(farm):

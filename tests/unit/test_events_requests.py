@@ -37,6 +37,15 @@ def test_roles_come_from_the_authorizer():
     assert refused(params("topic=net.*", REMOTE_USER="bob", PWWW_ROLES="ops"))[0] == 403   # covers net.secret
 
 
+def test_a_host_without_users_believes_no_authorizer_variable():
+    ann = {"REMOTE_USER": "ann", "PWWW_ROLES": "admin,ops", "PWWW_SESSION": "s1"}
+    with pytest.raises(Refused) as info:
+        parse(params("topic=sys.reboot", **ann), SETTINGS, anonymous=True)
+    assert info.value.status == 401
+    r = parse(params("topic=net.eth0", **ann), SETTINGS, anonymous=True)
+    assert (r.user, r.session) == (None, None)
+
+
 def test_last_event_id_from_the_header_or_the_query():
     assert parse(params("topic=net.a", HTTP_LAST_EVENT_ID="0badcafe-7"), SETTINGS).last == ("0badcafe", 7)
     assert parse(params("topic=net.a&last-event-id=0badcafe-8"), SETTINGS).last == ("0badcafe", 8)

@@ -317,10 +317,10 @@ class Supervisor:
         self.backends: dict[str, BackendChild] = {}
         self.sockets: dict[str, socket.socket] = {}
         self.publish_sockets: dict[str, socket.socket] = {}     # of events backends, by ident
-        # Wake topics with subscribers, as each running events server says: its pid -> (its
-        # virtual host, those topics, the channel); and the hold pipes of the backends that
-        # have wake topics: master pid -> write end (docs/events.md).
-        self.interest: dict[int, tuple[str, set[str], socket.socket]] = {}
+        # Wake topics with subscribers, as each running events server says: its channel -> (its
+        # virtual host, those topics, its pid); and the hold pipes of the backends that have
+        # wake topics: master pid -> write end (docs/events.md).
+        self.interest: dict[socket.socket, tuple[str, set[str], int]] = {}
         self.holds: dict[int, int] = {}
         self.ignored_interest = 0
         self.owners: dict[int, tuple[Child, subprocess.Popen]] = {}   # pid -> who it is
@@ -416,7 +416,7 @@ class Supervisor:
         self._reap()
         for child in self.backends.values():
             self._unwatch(child)
-        for _, _, sock in self.interest.values():
+        for sock in self.interest:
             self.selector.unregister(sock)
             sock.close()
         self.interest.clear()
@@ -664,11 +664,11 @@ class Supervisor:
         subscriber or loses its last. That is all it can say; what it starts, our configuration
         decides."""
         sock.setblocking(False)
-        self.interest[proc.pid] = (host, set(), sock)
-        self.selector.register(sock, selectors.EVENT_READ, lambda: self._on_interest(proc.pid))
+        self.interest[sock] = (host, set(), proc.pid)
+        self.selector.register(sock, selectors.EVENT_READ, lambda: self._on_interest(sock))
 
-    def _on_interest(self, pid: int) -> None:
-        host, topics, sock = self.interest[pid]
+    def _on_interest(self, sock: socket.socket) -> None:
+        host, topics, pid = self.interest[sock]
         allowed = {t for b in self.site.local_backends if b.host == host for t in b.wake_topics}
         for _ in range(64):
             try:
@@ -679,8 +679,8 @@ class Supervisor:
                 message = b""
             if not message:                 # the events server is gone, and its subscribers
                 self.selector.unregister(sock)
+                del self.interest[sock]
                 sock.close()
-                del self.interest[pid]
                 break
             sign, topic = message[:1], message[1:].decode("ascii", "replace")
             if sign not in (b"+", b"-") or topic not in allowed:
@@ -694,7 +694,7 @@ class Supervisor:
 
     def _listened_topics(self, child: BackendChild) -> list[str]:
         b = child.backend
-        listened = {t for h, topics, _ in self.interest.values() if h == b.host for t in topics}
+        listened = {t for host, topics, _ in self.interest.values() if host == b.host for t in topics}
         return [t for t in b.wake_topics if t in listened]
 
     def add_hold(self, child: BackendChild, proc: subprocess.Popen, fd: int) -> None:

@@ -1,7 +1,7 @@
 """One lighttpd in front of ours and of peer applications under uWSGI, for comparing whole pages.
 
     front = Front(tmp, log)
-    front.ours("/ours", farm_file, "bench.page")            # our FastCGI server, build_app
+    front.ours("/ours", farm_file, "bench.page")            # our FastCGI server, compose.load
     front.uwsgi("/flask", HERE / "page_peers" / "flask_app.py", "app", env={"PAGE_DB": db})
     front.start()                                            # lighttpd; waits for every mount
     results = front.measure({"ours": "/ours/hosts", ...}, rounds=2, duration=5, connections=32)
@@ -23,11 +23,11 @@ from bench_hello import LIGHTTPD, REPO, WORKERS, free_port, run_wrk, start, wait
 OURS_MAIN = """
 import socket, sys
 sys.path[:0] = sys.argv[4].split(":")
+from pycopia_www.compose import load
 from pycopia_www.config import load_site
-from pycopia_www.web.app import build_app
 from pycopia_www.farm.fcgi import serve
 site = load_site(sys.argv[2])
-app = build_app(site, site.backend(sys.argv[3]))
+app = load(site, site.backend(sys.argv[3]))     # as the farm's backend master does
 sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 sock.bind(sys.argv[1])
 sock.listen(1024)

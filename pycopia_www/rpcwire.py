@@ -21,6 +21,7 @@ LOGIN_REQUIRED = -32001
 FORBIDDEN = -32003
 NOT_FOUND = -32004           # e.g. no row with that key (the database API)
 CONFLICT = -32009            # e.g. a unique or foreign key constraint refused the change
+OUT_OF_TIME = -32029         # a batch's time budget ran out before this call was made
 
 # The code of a call whose method raised an HTTP error (or one the web layer translates, such as
 # an integrity error): by its status, the error's own type and reason in the answer.
@@ -31,7 +32,8 @@ STATUS_CODES = {401: LOGIN_REQUIRED, 403: FORBIDDEN, 404: NOT_FOUND, 409: CONFLI
 ERROR_NAMES = {PARSE_ERROR: "ParseError", INVALID_REQUEST: "InvalidRequest",
                METHOD_NOT_FOUND: "MethodNotFound", INVALID_PARAMS: "InvalidParams",
                INTERNAL_ERROR: "InternalError", LOGIN_REQUIRED: "LoginRequired",
-               FORBIDDEN: "Forbidden", NOT_FOUND: "NotFound", CONFLICT: "Conflict"}
+               FORBIDDEN: "Forbidden", NOT_FOUND: "NotFound", CONFLICT: "Conflict",
+               OUT_OF_TIME: "OutOfTime"}
 
 # What a refused proxy call gets instead of a page, by HTTP status (the authorizer, the web
 # layer's route check and the proxy's own role check all answer these).
@@ -40,6 +42,7 @@ REFUSALS = {401: (LOGIN_REQUIRED, "login required"), 403: (FORBIDDEN, "forbidden
 # The server's default limits; rpc.discover advertises the batch limit.
 MAX_BODY = 1 << 20           # bytes of one request body
 MAX_BATCH = 100              # calls in one batch
+BATCH_SECONDS = 5.0          # a batch's time budget: calls not begun by then are answered OUT_OF_TIME
 MAX_DEPTH = 64               # nesting of arrays and objects in one value
 # Bounds on the work one body may ask for before any method runs (hash flooding and the like):
 MAX_ITEMS = 10_000           # members of one array or object

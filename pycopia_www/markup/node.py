@@ -36,6 +36,9 @@ class Node:
     def set_attributes(self, **attrs):
         """Set attributes from keyword arguments (see attributes.py for the naming rule).
         Returns the node itself, so a set can follow an add_* in one expression."""
+        return self._set_attributes(attrs)
+
+    def _set_attributes(self, attrs):
         element, document = self.element, self.document
         debug = document.debug
         for key, value in attrs.items():
@@ -116,8 +119,10 @@ class Node:
 
     def _configure(self, text, attrs):
         if attrs:
-            self.set_attributes(**attrs)
+            self._set_attributes(attrs)
         if self.document.debug:
             self.document.dialect.check_required_attributes(self.element)
-        if text is not None:
-            self.add_text(text)
+            if text is not None:
+                self.add_text(text)
+        elif text is not None:      # add_text without its debug check, for every element made
+            append_text(self.element, text if text.__class__ is str else str(text))

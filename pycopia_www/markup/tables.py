@@ -5,20 +5,28 @@ row: lxml copies a whole row in C, so Python only touches each cell once, to set
 That, not SubElement per cell, is what keeps a 10,000-cell table near a template engine's time
 (see docs/markup.md, "Where the time goes").
 """
-from itertools import cycle
+import threading
 from typing import NamedTuple
 
 from lxml import etree
+from lxml.etree import SubElement
 
 from .errors import MarkupError
 from .namespace import TAG
 from .text import clean_text, set_text
+from .urls import check_scheme
+
+
+_A = TAG["a"]
+_shared = threading.local()     # row templates, per thread: lxml trees stay in their thread
+_SHARED_TEMPLATES = 64
 
 
 class Link(NamedTuple):
     """A cell holding one link, `<a href="...">text</a>`: for a table with a link per row, much
     cheaper than a new_anchor node per cell (no node object, no resolver: href is a URL, e.g.
-    from get_url). Both are escaped and cleaned like any text."""
+    from get_url). Both are escaped and cleaned like any text, and a script URL (javascript:)
+    is refused as in any href."""
     href: str
     text: str
 
@@ -58,7 +66,7 @@ class TableMethods:
         state = self._state = TableState()
         state.width = len(headings) if headings else None
         state.formatters = _column_formatters(formatters, headings)
-        state.zebra = cycle(zebra) if zebra else None
+        state.zebra = tuple(zebra) if zebra else (None,)     # row n gets zebra[n % len]
         state.cell_ids = cell_ids
         state.row_headings = row_headings
         state.column_classes = tuple(column_classes or ())
@@ -91,34 +99,81 @@ class TableMethods:
             self.document.clean_subtrees.add(state.tbody)
         append = state.tbody.append
         formatters, zebra, ids = state.formatters, state.zebra, state.cell_ids
-        templates = state.templates
+        period = len(zebra)
         clean_subtrees = self.document.clean_subtrees
         check_width = self.document.debug and state.width is not None
         number = state.row_count - 1
+        width, shapes, links = None, None, ()     # the last row's width, its templates, links
         # The loop below runs once per row and its inner loop once per cell: keep it flat.
         for number, row in enumerate(rows, state.row_count):
             if not isinstance(row, (list, tuple)):
                 row = list(row)
-            if check_width and len(row) > state.width:
-                raise MarkupError(f"row {number} has {len(row)} cells; the table has "
-                                  f"{state.width} headings")
-            key = (len(row), next(zebra) if zebra else None)
-            template = templates.get(key)
-            if template is None:
-                template = self._template(*key)
-            tr = template.__copy__()  # lxml copies the whole row in C; copy.deepcopy adds overhead
+            if len(row) != width:
+                width = len(row)
+                if check_width and width > state.width:
+                    raise MarkupError(f"row {number} has {width} cells; the table has "
+                                      f"{state.width} headings")
+                # The first row of a width decides which cells of its template hold an <a>.
+                links = (() if formatters else
+                         tuple(value.__class__ is Link for value in row))
+                shapes = state.templates.get((width, links)) or self._templates(width, links)
+            pristine, working, cells, anchors = shapes[number % period]
+            if not formatters:
+                # Fast: the texts go into this table's own template row, whose cells are held,
+                # and the filled row is copied (no node object per cell). A cell it does not
+                # handle (None, a node, a link where the first row had none...) sends the row
+                # to the general path below.
+                for cell, value, a in zip(cells, row, anchors):
+                    kind = value.__class__
+                    if kind is Link:
+                        if a is None:
+                            break
+                        href, text = value
+                        if not (href[:1] == "/" and href.isprintable()):
+                            href = _checked_href(href)
+                        if not text.isprintable():
+                            text = clean_text(text)
+                        a.set("href", href)
+                        a.text = text
+                        continue
+                    if a is not None:
+                        break
+                    if kind is not str:
+                        if kind is not int and kind is not float:
+                            break
+                        value = str(value)
+                    if not value.isprintable():
+                        value = clean_text(value)  # see text.py: inlined, it runs per cell
+                    cell.text = value
+                else:
+                    tr = working.__copy__()  # lxml copies the whole row in C
+                    append(tr)
+                    if ids is not None:
+                        _set_cell_ids(tr, number, ids)
+                    continue
+            tr = pristine.__copy__()
             append(tr)
             if formatters:
                 _fill_formatted(tr, row, formatters, clean_subtrees)
             else:
-                for cell, value in zip(tr, row):
-                    if value.__class__ is not str:
+                for cell, value, linked in zip(tr, row, links):
+                    kind = value.__class__
+                    if kind is Link:
+                        if linked:      # the template's <a>: setting is cheaper than making
+                            a = cell[0]
+                            href, text = value
+                            a.set("href", _checked_href(href))
+                            a.text = clean_text(text)
+                        else:
+                            _add_link(cell, value)
+                        continue
+                    if linked:          # this row has no link where the first one had
+                        del cell[0]
+                    if kind is not str:
                         value = _cell_value(cell, value, clean_subtrees)
                         if value is None:
                             continue
-                    if not (value.isascii() and value.isprintable()):
-                        value = clean_text(value)  # see text.py: inlined, it runs per cell
-                    cell.text = value
+                    set_text(cell, value)
             if ids is not None:
                 _set_cell_ids(tr, number, ids)
         state.row_count = number + 1
@@ -133,7 +188,37 @@ class TableMethods:
             row.set_attributes(**attrs)
         return row
 
-    def _template(self, width, zebra_class):
+    def _templates(self, width, links):
+        """The rows to copy for rows of this width, one per zebra class; the cells where
+        `links` is true hold an empty <a>. Made once per thread for every table of the same
+        shape (copying reads a template, never changes it)."""
+        state, document = self._state, self.document
+        key = (document.dialect, document.debug, width, links, state.zebra,
+               state.column_classes, state.row_headings)
+        cache = _shared.__dict__.setdefault("templates", {})
+        try:
+            shapes = cache.get(key)
+        except TypeError:       # a column class given as a list: not hashable, not shared
+            key, shapes = None, None
+        if shapes is None:
+            shapes = [self._template(width, cls, links) for cls in state.zebra]
+            if key is not None:
+                if len(cache) >= _SHARED_TEMPLATES:
+                    cache.clear()
+                cache[key] = shapes
+        # Per class: the shared template (never changed), this table's own copy to fill, its
+        # cells and, per column, the <a> it holds or None.
+        mine = []
+        for pristine in shapes:
+            working = pristine.__copy__()
+            cells = list(working)
+            mine.append((pristine, working, cells,
+                         tuple(cell[0] if linked else None
+                               for cell, linked in zip(cells, links + (False,) * width))))
+        state.templates[width, links] = mine
+        return mine
+
+    def _template(self, width, zebra_class, links=()):
         """The row to copy for rows of this width and class, built through the checked path
         (so debug mode validates it once)."""
         scratch = self.child_class(etree.Element(TAG["tbody"]), self.document, self.form)
@@ -147,7 +232,8 @@ class TableMethods:
             else:
                 cell = row._add("td", None, {"class_": cls})
             cell.element.text = ""  # so no copy is ever an empty <td/>
-        self._state.templates[width, zebra_class] = row.element
+            if column < len(links) and links[column]:
+                cell._add("a", "", {"href": ""})
         return row.element
 
 
@@ -181,8 +267,7 @@ def _cell_value(cell, value, clean_subtrees):
     if value is None:
         return None
     if value.__class__ is Link:
-        a = etree.SubElement(cell, TAG["a"], href=clean_text(value.href))
-        a.text = clean_text(value.text)     # "" rather than None: never an empty <a/>
+        _add_link(cell, value)
         return None
     element = getattr(value, "element", None)
     if isinstance(element, etree._Element):
@@ -190,6 +275,19 @@ def _cell_value(cell, value, clean_subtrees):
         clean_subtrees.discard(cell.getparent().getparent())  # the node may hold empty elements
         return None
     return str(value)
+
+
+def _add_link(cell, link):
+    href, text = link
+    # text "" rather than None: never an empty <a/>
+    SubElement(cell, _A, {"href": _checked_href(href)}).text = clean_text(text)
+
+
+def _checked_href(href):
+    """A Link's href as any href attribute gets it: a script URL refused, the text cleaned. (A
+    path from get_url starts with "/" and so has no scheme: the hot loop skips the call.)"""
+    check_scheme(href)
+    return clean_text(href)
 
 
 def _set_cell_ids(tr, row_number, ids):

@@ -23,7 +23,9 @@ def _replace(match):
 
 def clean_text(text):
     """`text` with every character a page cannot hold replaced (see above)."""
-    if text.isascii() and text.isprintable():  # the common case, checked at C speed
+    # The common case, checked at C speed: every printable character is one a page can hold
+    # (what _UNFIT matches is a control, a surrogate or a noncharacter, none printable).
+    if text.isprintable():
         return text
     return _UNFIT.sub(_replace, text)
 

@@ -76,6 +76,8 @@ def is_same_site(value: str) -> bool:
 def check_scheme(value: str) -> None:
     """Refuse a URL that runs script when followed or loaded: javascript: and its kind, and data:
     unless it is a raster image. Judged as a browser parses it, however it is disguised."""
+    if value[:1] == "/":    # a path (what get_url gives): a browser reads no scheme in it
+        return
     scheme = scheme_of(value)
     if scheme in _SCRIPT_SCHEMES:
         raise MarkupError(f"refusing a script URL {value[:60]!r}: attach behaviour from a script file")

@@ -77,10 +77,12 @@ def describe_method(method, codec) -> dict:
     return doc
 
 
-def openrpc_document(title: str, methods: dict, codec, max_batch: int) -> dict:
+def openrpc_document(title: str, methods: dict, codec, max_batch: int,
+                     batch_seconds: float) -> dict:
     return {
         "openrpc": "1.2.6",
         "info": {"title": title, "version": "1", "x-max-batch": max_batch,
+                 "x-batch-seconds": batch_seconds,
                  "x-error-codes": {str(code): name for code, name in ERROR_NAMES.items()}},
         "methods": [describe_method(m, codec) for m in methods.values()],
     }

@@ -8,12 +8,13 @@ method's signature, and the method called. The wire format is specified in docs/
 """
 import json
 import logging
+import time
 import traceback
 from urllib.parse import urlsplit
 
 from .. import rpcwire
-from ..rpcwire import (MAX_BATCH, MAX_BODY, MAX_DEPTH, MAX_ELEMENTS, MAX_ITEMS, PROXY_HEADER,
-                       PROXY_HEADER_VALUE, STATUS_CODES)
+from ..rpcwire import (BATCH_SECONDS, MAX_BATCH, MAX_BODY, MAX_DEPTH, MAX_ELEMENTS, MAX_ITEMS,
+                       OUT_OF_TIME, PROXY_HEADER, PROXY_HEADER_VALUE, STATUS_CODES)
 from ..web.csrf import has_proxy_header
 from ..web.errors import HTTPError, as_http_error
 from ..web.request import DEFAULT_PORTS
@@ -30,6 +31,7 @@ SAFE_FETCH_SITES = frozenset({"same-origin", "none"})
 JSON = "application/json"
 _NO_STORE = [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")]
 _VALID_ID_TYPES = (str, int, float, type(None))
+_DISCOVERIES_KEPT = 32      # rpc.discover documents cached, one per set of roles that asked
 
 
 def _refuse_constant(name):
@@ -55,7 +57,10 @@ class Proxy:
     Of an object, only the methods its own class defines (methods.collect_methods; `inherited`
     lists inherited ones to expose too). A method's exception reaches the caller with its type
     and message only if its class is marked with errors.public_error or is one of
-    `public_errors` (for classes one cannot mark, such as ValueError)."""
+    `public_errors` (for classes one cannot mark, such as ValueError).
+
+    rpc.discover shows a caller only the methods it may call. A batch's calls are made in order
+    until `batch_seconds` have passed; the calls left are answered OUT_OF_TIME, not made."""
 
     # The web layer's form-CSRF check stands aside: the transport rules below are this handler's
     # own CSRF defence, and a refused call should get a JSON-RPC answer, not a form error page.
@@ -64,16 +69,17 @@ class Proxy:
     def __init__(self, *targets, title: str | None = None, registry=default_registry,
                  max_body: int = MAX_BODY, max_batch: int = MAX_BATCH, max_depth: int = MAX_DEPTH,
                  max_items: int = MAX_ITEMS, max_elements: int = MAX_ELEMENTS,
-                 inherited=(), public_errors=()):
+                 batch_seconds: float = BATCH_SECONDS, inherited=(), public_errors=()):
         self.methods = collect_methods(*targets, inherited=inherited)
         self.public_errors = tuple(public_errors)
         self.codec = Codec(registry, strict=True, max_depth=max_depth)
         self.title = title or (type(targets[0]).__name__ if len(targets) == 1 else "proxy")
         self.max_body = max_body
         self.max_batch = max_batch
+        self.batch_seconds = batch_seconds
         self.max_items = max_items
         self.max_elements = max_elements
-        self._discovery = None
+        self._discoveries: dict[frozenset | None, dict] = {}
 
     def refusal(self, request, error: HTTPError) -> Response:
         """The web layer refused this call (a route that needs a login or roles): the JSON-RPC
@@ -137,7 +143,17 @@ class Proxy:
             return _refusal(200, "an empty batch")
         if len(entries) > self.max_batch:
             return _refusal(413, f"a batch holds at most {self.max_batch} calls")
-        responses = [r for r in (self._one(request, e) for e in entries) if r is not None]
+        # Calls that each take a while would otherwise hold a worker for the batch limit times
+        # as long: past the budget, the rest are answered without being made.
+        deadline = time.monotonic() + self.batch_seconds
+        responses = []
+        for entry in entries:
+            if time.monotonic() < deadline:
+                response = self._one(request, entry)
+            else:
+                response = _out_of_time(entry, self.batch_seconds)
+            if response is not None:
+                responses.append(response)
         if not responses:
             return Response(b"", 204, _NO_STORE)
         # A bare array, as JSON-RPC 2.0 says; why that is safe here: docs/decisions.md.
@@ -168,10 +184,7 @@ class Proxy:
 
     def _call(self, request, name: str, params):
         if name == "rpc.discover":
-            if self._discovery is None:
-                self._discovery = openrpc_document(self.title, self.methods, self.codec,
-                                                   self.max_batch)
-            return self._discovery
+            return self._discover(getattr(request, "user", None))
         method = self.methods.get(name)
         if method is None:
             raise RPCError(METHOD_NOT_FOUND, f"method not found: {name}")
@@ -198,6 +211,20 @@ class Proxy:
         except (EncodeError, RecursionError) as exc:
             log.error("proxy %s.%s: result not sent: %s", self.title, name, exc)
             raise RPCError(INTERNAL_ERROR, f"{name}: the result could not be sent: {exc}") from None
+
+    def _discover(self, user) -> dict:
+        """The OpenRPC document of the methods `user` may call: the names and docstrings of the
+        others are none of the caller's business."""
+        key = None if user is None else user.roles
+        document = self._discoveries.get(key)
+        if document is None:
+            allowed = {name: method for name, method in self.methods.items()
+                       if may_call(user, method.roles)}
+            document = openrpc_document(self.title, allowed, self.codec, self.max_batch,
+                                        self.batch_seconds)
+            if len(self._discoveries) < _DISCOVERIES_KEPT:
+                self._discoveries[key] = document
+        return document
 
     def _method_raised(self, request, name: str, exc: Exception) -> RPCError:
         http = as_http_error(exc)
@@ -233,6 +260,21 @@ def _call_with_db(request, method, args, kwargs):
     kwargs["db"] = db
     with db.begin_nested():
         return method.function(*args, **kwargs)
+
+
+def _out_of_time(entry, seconds: float) -> dict | None:
+    """The answer to a batch's call left unmade when its budget ran out (None: a notification)."""
+    if type(entry) is not dict or "id" not in entry:
+        return None
+    id_ = entry["id"]
+    if not isinstance(id_, _VALID_ID_TYPES) or type(id_) is bool:
+        id_ = None
+    return _error(id_, OUT_OF_TIME, f"not called: the batch's {seconds:g} s were spent")
+
+
+def may_call(user, roles: frozenset | None) -> bool:
+    """Whether `user` (None: nobody logged in) passes a method's role check."""
+    return roles is None or (user is not None and roles <= user.roles)
 
 
 def _check_roles(request, method) -> None:

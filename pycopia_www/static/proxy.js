@@ -26,6 +26,7 @@ const CODE_TYPES = {
   [-32003]: "Forbidden",
   [-32004]: "NotFound",
   [-32009]: "Conflict",
+  [-32029]: "OutOfTime",
 };
 
 // Every rejection from this module is a ProxyError. `type` is the Python exception's name for

@@ -2,10 +2,16 @@
 from collections.abc import Mapping
 
 
+_CHECKED_NAMES: set[str] = set()      # names found valid: the same few come in every response
+
+
 def check_header(name: str, value: str) -> None:
     """Refuse what would split or corrupt the header block (response splitting)."""
-    if not name or any(c in name for c in ":\r\n \t") or not name.isascii():
-        raise ValueError(f"invalid header name {name!r}")
+    if name not in _CHECKED_NAMES:
+        if not name or any(c in name for c in ":\r\n \t") or not name.isascii():
+            raise ValueError(f"invalid header name {name!r}")
+        if len(_CHECKED_NAMES) < 512 and type(name) is str:
+            _CHECKED_NAMES.add(name)
     if "\r" in value or "\n" in value or "\0" in value:
         raise ValueError(f"line break or NUL in the value of header {name!r}")
     try:

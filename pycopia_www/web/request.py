@@ -237,7 +237,9 @@ class Request:
     def get_url(self, target, /, **kw) -> str:
         """get_url(target, *, _query=None, _fragment=None, _external=False, _host=None, **params);
         an external URL to this virtual host uses the host name this request came in on."""
-        return self.urls.get_url(target, **kw)
+        # Later calls go straight to the bound map's get_url (a page may make hundreds).
+        get_url = self.__dict__["get_url"] = self.urls.get_url
+        return get_url(target, **kw)
 
     def has_uploads(self) -> bool:
         return bool(self._uploads)

@@ -73,7 +73,7 @@ def test_remote_backends_are_balanced_and_fail_over():
             time.sleep(0.3)
         for t in threads:
             t.join()
-        assert results == [(200, b"slow done")] * 2
+        assert results == [(200, b"slow done")] * 2, _said(f, servers)
         assert len(set(pids)) == 2, pids
         # The instances really dropped to the backend's user.
         for s in servers:
@@ -89,6 +89,14 @@ def test_remote_backends_are_balanced_and_fail_over():
             s.kill()
             s.wait()
         f.cleanup()
+
+
+def _said(f, servers) -> str:
+    """What the remote instances (stopped for it) and the farm's logs said: for a failure."""
+    for s in servers:
+        s.kill()
+    output = [s.communicate()[0].decode(errors="replace")[-3000:] for s in servers]
+    return "\n".join(["--- remote instances", *output, f.logs()])
 
 
 def _wait_port(port, servers, within=15.0):

@@ -42,3 +42,14 @@ def test_inline_script_never_breaks_out(code):
     assert html5_errors(data) == []
     body = html5lib.parse(data).find("{http://www.w3.org/1999/xhtml}body")
     assert [element.tag.split("}")[1] for element in body] == ["p"]
+
+
+def test_every_printable_character_is_one_a_page_can_hold():
+    # clean_text (and the table builder's per-cell check) passes printable text through as it
+    # is: that is only right while no printable character is one it must replace.
+    from pycopia_www.markup.text import _UNFIT
+    unfit = [hex(code) for code in range(0x110000)
+             if chr(code).isprintable() and _UNFIT.search(chr(code))]
+    assert unfit == []
+    assert clean_text("café ½ 漢字 \U0001F600") == "café ½ 漢字 \U0001F600"
+    assert clean_text("a\x85b\ufdd0c\r\nd") == "a\ufffdb\ufffdc\nd"

@@ -109,3 +109,61 @@ def test_link_cells_are_escaped_and_never_empty_elements():
     root = parse(doc)
     assert xpath(root, "//h:tbody/h:tr/h:td[1]/h:a/@href")[1] == "/host/2"
     assert xhtml1_strict_errors(body) == []
+
+
+def test_link_cells_where_the_first_row_has_none_or_later_rows_differ():
+    # The first row of a width decides which cells of the copied template hold an <a>; later
+    # rows with a link elsewhere, or with text, a node or nothing where it had one, still come
+    # out as given.
+    from pycopia_www.markup import Link
+    doc = XHTMLDocument("t")
+    doc.add_table([(Link("/a", "A"), "x"), ("plain", Link("/b", "B")), (None, "y"),
+                   (doc.new_span("node"), Link("/c", "C")), (Link("/d", "D"), "z")])
+    root = parse(doc)
+    rows = xpath(root, "//h:tbody/h:tr")
+    shown = [[(xpath(cell, "string(.)"), xpath(cell, "h:a/@href")) for cell in row] for row in rows]
+    assert shown == [[("A", ["/a"]), ("x", [])], [("plain", []), ("B", ["/b"])],
+                     [("", []), ("y", [])], [("node", []), ("C", ["/c"])],
+                     [("D", ["/d"]), ("z", [])]]
+    assert b"<td></td>" in doc.to_bytes()
+
+
+@pytest.mark.parametrize("href", ["javascript:alert(1)", " JavaScript:alert(1)", "java\tscript:x",
+                                  "data:text/html,<script>x</script>"])
+def test_a_link_cell_with_a_script_url_is_refused(href):
+    from pycopia_www.markup import Link
+    for rows in ([(Link(href, "x"),)], [(Link("/ok", "ok"),), (Link(href, "x"),)]):
+        with pytest.raises(MarkupError, match="refusing"):
+            XHTMLDocument("t").add_table(rows)
+
+
+def test_tables_of_the_same_shape_in_other_documents_are_their_own():
+    # Row templates are shared between documents of the same shape; what one page's table
+    # holds never shows in another's.
+    from pycopia_www.markup import Link
+    first, second = XHTMLDocument("t"), XHTMLDocument("t")
+    first.add_table([(Link("/1", "one"), "a")], ["N", "V"], column_classes=["x", None])
+    second.add_table([(Link("/2", "two"), "b"), (Link("/3", "three"), "c")], ["N", "V"],
+                     column_classes=["x", None])
+    assert xpath(first, "//h:tbody//h:a/@href") == ["/1"]
+    assert xpath(second, "//h:tbody//h:a/@href") == ["/2", "/3"]
+    assert xpath(second, "//h:tbody/h:tr/@class") == ["odd", "even"]
+    assert xpath(second, "//h:tbody/h:tr/h:td[1]/@class") == ["x", "x"]
+    listed = XHTMLDocument("t")     # a class list is not hashable: that table's templates are its own
+    listed.add_table([("a", "b")], column_classes=[["p", "q"], None])
+    assert xpath(listed, "//h:tbody/h:tr/h:td[1]/@class") == ["p q"]
+
+
+def test_no_row_shows_what_an_earlier_row_held():
+    # Rows are filled in a template that is copied; a row the fast path cannot fill (None, a
+    # Decimal, a node) starts from the empty template, never from the last row's texts.
+    from decimal import Decimal
+    doc = XHTMLDocument("t")
+    doc.add_table([("a", 1, "x"), (None, 2.5, "y"), ("c", Decimal("3"), None), (None, None, None),
+                   ("e", doc.new_span("s"), "z"), ("f", 6, "w")])
+    root = parse(doc)
+    assert [cells(root, n) for n in range(1, 7)] == [
+        ["a", "1", "x"], ["", "2.5", "y"], ["c", "3", ""], ["", "", ""], ["e", "", "z"],
+        ["f", "6", "w"]]
+    assert xpath(root, "//h:tbody/h:tr[5]/h:td[2]/h:span/text()") == ["s"]
+    assert xpath(root, "//h:tbody/h:tr/@class") == ["odd", "even"] * 3

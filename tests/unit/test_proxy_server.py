@@ -349,7 +349,40 @@ def test_discover_is_an_openrpc_document():
     assert [p.get("x-keyword-only", False) for p in methods["options"]["params"]] == [False, True, True]
     assert doc["info"]["x-max-batch"] == 100
     assert [p["name"] for p in methods["whoami"]["params"]] == []
-    assert methods["admin_only"]["x-roles"] == ["admin"] and "x-roles" not in add
+    assert "x-roles" not in add and doc["info"]["x-batch-seconds"] == 5.0
+
+
+def test_l8_discover_shows_a_caller_only_what_it_may_call():
+    def names(environ=None):
+        return {m["name"]: m for m in call(rpc("rpc.discover"), environ=environ)[2]["result"]["methods"]}
+    anonymous = names()
+    assert "mine" not in anonymous and "admin_only" not in anonymous and "add" in anonymous
+    viewer = names({"REMOTE_USER": "bob", "PWWW_ROLES": "viewer"})
+    assert "mine" in viewer and "admin_only" not in viewer
+    admin = names({"REMOTE_USER": "ann", "PWWW_ROLES": "admin"})
+    assert admin["admin_only"]["x-roles"] == ["admin"] and admin["mine"]["x-roles"] == []
+    assert "admin_only" not in names()              # the admin's document is not everybody's
+
+
+def test_l8_a_batch_stops_making_calls_when_its_time_is_spent():
+    import time
+    from pycopia_www.proxy import Proxy
+    made = []
+
+    def nap(n: int) -> int:
+        made.append(n)
+        time.sleep(0.1)
+        return n
+    proxy = Proxy({"nap": nap}, batch_seconds=0.25)
+    batch = [rpc("nap", [n], n) for n in range(10)]
+    batch.insert(5, {"jsonrpc": "2.0", "method": "nap", "params": [99]})    # a notification
+    status, _, body = call(batch, proxy=proxy)
+    answered = [r["result"] for r in body if "result" in r]
+    late = [r for r in body if "error" in r]
+    assert status == 200 and answered == made[:len(answered)] and 1 <= len(answered) < 10
+    assert len(body) == 10 and [r["id"] for r in body] == list(range(10))
+    assert {r["error"]["code"] for r in late} == {-32029} and made == answered   # 99 never ran
+    assert "0.25 s" in late[0]["error"]["message"]
 
 
 def test_the_form_csrf_check_leaves_refusals_to_the_proxy():

@@ -26,6 +26,7 @@ def test_proxy_js_defaults_are_the_servers():
 
 
 def test_rpc_discover_advertises_the_codes_and_the_batch_limit():
-    info = openrpc_document("t", {}, None, rpcwire.MAX_BATCH)["info"]
+    info = openrpc_document("t", {}, None, rpcwire.MAX_BATCH, rpcwire.BATCH_SECONDS)["info"]
     assert info["x-max-batch"] == rpcwire.MAX_BATCH
+    assert info["x-batch-seconds"] == rpcwire.BATCH_SECONDS
     assert {int(c): n for c, n in info["x-error-codes"].items()} == rpcwire.ERROR_NAMES

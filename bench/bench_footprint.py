@@ -173,11 +173,17 @@ def literal_path(pattern: str) -> str | None:
 
 
 def backend_urls(farm: farmkit.Farm) -> dict[str, list[tuple[str, str]]]:
-    """ident -> [(host name, path)] of every route without parameters, from `websitectl urls`."""
+    """ident -> [(host name, path)] of every route without parameters, from `websitectl urls`;
+    for an events backend (no routes), its prefix: a GET without a topic is answered 400, by the
+    events server (which it starts, on demand)."""
     hosts = {}
-    for file in (farm.root / "etc" / "backends.d").glob("*.toml"):
-        hosts[file.stem] = (tomllib.loads(file.read_text()).get("hosts") or ["127.0.0.1"])[0]
     urls: dict[str, list[tuple[str, str]]] = {ident: [] for ident in farm.status()["backends"]}
+    for file in (farm.root / "etc" / "backends.d").glob("*.toml"):
+        vhost = tomllib.loads(file.read_text())
+        hosts[file.stem] = (vhost.get("hosts") or ["127.0.0.1"])[0]
+        for b in vhost.get("backend", ()):
+            if b.get("kind") == "events" and f"{file.stem}.{b['name']}" in urls:
+                urls[f"{file.stem}.{b['name']}"].append((hosts[file.stem], b["prefix"]))
     for line in farm.ctl("urls").stdout.splitlines()[1:]:
         host, ident, pattern = line.split()[:3]
         path = literal_path(pattern)

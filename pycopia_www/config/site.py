@@ -102,6 +102,9 @@ class Backend:
     start: str = "always"       # or "on-demand": started at the first connection, stopped when idle
     idle_timeout: float = 300.0  # on demand: seconds without a request before it is stopped
     max_rss: int = 0            # bytes a worker may be resident before it is replaced; 0: no limit
+    # Topics whose subscribers start this backend (on demand) and keep it running; its periodic
+    # tasks bound to one of them run only while it has subscribers (docs/events.md).
+    wake_topics: tuple[str, ...] = ()
 
     @property
     def fewest_workers(self) -> int:
@@ -397,6 +400,7 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
         idle_timeout=f.get("idle_timeout", float, 300.0,
                            check=lambda v: None if v >= 1 else "must be at least 1 (seconds)"),
         max_rss=_size(f, "max_rss"),
+        wake_topics=f.strings("wake_topics", (), check=topics.check_declared),
     )
     if backend.roles and backend.auth != "required":
         raise f.error("roles", 'roles need auth = "required"')
@@ -410,6 +414,10 @@ def _load_backend(f: Fields, host: str, key: str, root: Path) -> Backend:
     if events and backend.auth == "required":
         raise f.error("auth", 'an events backend takes auth = "optional": who may listen is said '
                               'per topic (topics = { "name" = ["role", ...] })')
+    for i, wake in enumerate(backend.wake_topics):
+        if not any(_within(p, wake) for p in backend.publish):
+            raise f.error(f"wake_topics[{i}]", f"{wake!r} is not among what this backend may "
+                                               f"publish (publish = {list(backend.publish)})")
     if backend.publish and backend.remote:
         raise f.error("publish", "a remote backend cannot publish: the publish socket is local")
     if backend.allow_from and not backend.remote:
@@ -456,9 +464,16 @@ def _size(f: Fields, name: str) -> int:
 
 # Keys of an ordinary backend that an events backend has no use for, and the other way round.
 _NOT_FOR_EVENTS = ("app", "workers", "max_requests", "timeout", "middleware", "addresses",
-                   "roles", "publish", "start", "idle_timeout", "max_rss")
+                   "roles", "publish", "max_rss", "wake_topics")
 _EVENTS_ONLY = ("topics", "replay", "max_event", "max_streams", "max_streams_per_client",
                 "max_streams_per_session", "stream_buffer", "heartbeat", "max_stream_age")
+
+
+def _within(pattern: str, wanted: str) -> bool:
+    """Does `pattern` cover every topic `wanted` (a name or a pattern) may be?"""
+    if not wanted.endswith("*"):
+        return topics.covers(pattern, wanted)
+    return pattern == "*" or (pattern.endswith(".*") and wanted.startswith(pattern[:-1]))
 
 
 def _load_events(f: Fields) -> EventSettings:

@@ -8,11 +8,12 @@ In the page, pycopia_www/static/events.js (served at /pwww/events.js) subscribes
     const stop = subscribe("net.eth0", (value) => { ... });
 
   publish.py    the publisher every backend process uses (the publish socket, bounded waits)
-  periodic.py   a timer in a backend, run by one of its workers
+  periodic.py   a timer in a backend, run by one of its workers (with topic=, while it is listened)
   packets.py    what travels on the publish socket
   intake.py     the events server's side of that socket: who may publish what (SO_PEERCRED)
   requests.py   a subscription request: topics, roles, Last-Event-ID
   hub.py        subscribers per topic, replay buffers, limits
+  interest.py   which wake topics have subscribers, told to the supervisor
   sse.py        the text/event-stream format and event ids
   fastcgi.py    FastCGI on an event loop: one open-ended response per stream
   server.py     the events backend's process

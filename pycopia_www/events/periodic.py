@@ -10,6 +10,12 @@ in the backend's state directory, so one worker runs the function and another ta
 that one exits (recycled, crashed, stopping). The master never runs it, nor does any other
 backend (every backend imports every route module, for get_url). Outside the farm (tests,
 scripts) nothing forks and nothing runs unless start() is called.
+
+With topic=, the task is what feeds that topic and matters only while someone listens: it runs
+only while the topic has subscribers, as the farm tells a backend that lists the topic in its
+wake_topics (farm/hold.py); such a backend on demand is also started by the first subscriber and
+kept running until the last has gone. In a backend that is not told (no wake_topics), it runs
+always.
 """
 import fcntl
 import logging
@@ -18,6 +24,9 @@ import threading
 import time
 from dataclasses import dataclass
 from typing import Callable
+
+from ..config.topics import check_name
+from ..farm.hold import listened
 
 log = logging.getLogger("pycopia_www.events")
 
@@ -28,6 +37,10 @@ class Task:
     function: Callable[[], object]
     name: str
     backend: str
+    topic: str | None = None
+
+    def wanted(self) -> bool:
+        return self.topic is None or listened(self.topic) is not False
 
     def run(self) -> None:
         fd = os.open(f".periodic-{self.name}.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
@@ -36,7 +49,8 @@ class Task:
         due = time.monotonic()
         while True:
             try:
-                self.function()
+                if self.wanted():
+                    self.function()
             except Exception:
                 log.exception("periodic task %s failed", self.name)
             due += self.interval
@@ -50,8 +64,10 @@ _tasks: list[Task] = []
 _names: set[str] = set()
 
 
-def periodic(interval: float, function: Callable[[], object], *, name: str, backend: str) -> Task:
-    """Run `function()` every `interval` seconds in one worker of `backend` (see above)."""
+def periodic(interval: float, function: Callable[[], object], *, name: str, backend: str,
+             topic: str | None = None) -> Task:
+    """Run `function()` every `interval` seconds in one worker of `backend` (see above); with
+    `topic`, only while that topic has subscribers."""
     if not interval > 0:
         raise ValueError(f"interval must be positive, not {interval!r}")
     if not name.replace("-", "").replace("_", "").isalnum():
@@ -60,7 +76,9 @@ def periodic(interval: float, function: Callable[[], object], *, name: str, back
         raise ValueError(f"a periodic task named {name!r} exists (imported twice?)")
     if not _tasks:
         os.register_at_fork(after_in_child=lambda: start())
-    task = Task(float(interval), function, name, backend)
+    if topic is not None and (problem := check_name(topic)):
+        raise ValueError(problem)
+    task = Task(float(interval), function, name, backend, topic)
     _tasks.append(task)
     _names.add(name)
     return task

@@ -24,6 +24,7 @@ from . import requests, sse
 from .fastcgi import Connection
 from .hub import Hub
 from .intake import Intake, Permissions
+from .interest import Interest, wake_topics
 
 STATS_EVERY = 60.0          # seconds between two summary lines in the log (when anything changed)
 # lighttpd notices that a client has gone (a closed tab, a reload) only when it writes to it.
@@ -55,13 +56,17 @@ class EventsServer:
         self.dropped_slow = 0
         self.refused_streams = 0
         self.intake: Intake | None = None
+        self.interest = Interest((), None)
         self._last_stats = None
+        self.idle = False                   # stopped for idle_timeout without a stream
+        self.last_busy = loop.time()
 
     # -- streams ---------------------------------------------------------------------------------
 
     def connection(self) -> Connection:
         conn = Connection(self.opened, self.closed, self.settings.stream_buffer, self.values)
         self.connections.add(conn)
+        self.last_busy = self.loop.time()
         return conn
 
     def opened(self, conn: Connection, params: dict[str, str]) -> None:
@@ -87,6 +92,7 @@ class EventsServer:
         conn.user, conn.session = req.user, req.session
         conn.start(sse.start() + self.hub.backlog(req.subscriptions, req.last))
         self.hub.add(conn)
+        self.interest.add(conn.subscriptions)
         wait = requests.deadline(req, self.settings) - time.time()
         conn.timer = self.loop.call_later(max(wait, 1.0), conn.end)
 
@@ -96,7 +102,10 @@ class EventsServer:
 
     def closed(self, conn: Connection) -> None:
         self.connections.discard(conn)
+        if conn in self.hub.streams:
+            self.interest.remove(conn.subscriptions)
         self.hub.remove(conn)
+        self.last_busy = self.loop.time()
         self.dropped_slow += conn.slow
 
     def reauthorize(self, user: str, session: str | None) -> None:
@@ -129,6 +138,18 @@ class EventsServer:
         if again:
             self.loop.call_later(STATS_EVERY, self.log_stats)
 
+    def stop_when_idle(self, idle_timeout: float, stop: asyncio.Event) -> None:
+        """On demand: stop once no connection has been open for idle_timeout seconds."""
+        now = self.loop.time()
+        if self.connections:
+            self.last_busy = now
+        elif now - self.last_busy >= idle_timeout:
+            self.log.info("no stream for %.0fs: stopping until the next one", now - self.last_busy)
+            self.idle = True
+            stop.set()
+            return
+        self.loop.call_later(min(1.0, idle_timeout / 4), self.stop_when_idle, idle_timeout, stop)
+
     # -- stopping --------------------------------------------------------------------------------
 
     async def drain(self) -> None:
@@ -147,21 +168,27 @@ def _raise_fd_limit(wanted: int) -> None:
 
 
 def serve(listener: socket.socket, publish: socket.socket, site: Site, backend: Backend, *,
-          privileged: bool = True, log: logging.Logger | None = None) -> None:
-    """Serve the events backend `backend` until SIGTERM or SIGINT: FastCGI streams on `listener`
-    (from lighttpd), what backends publish on `publish` (a listening SOCK_SEQPACKET socket). Both
-    sockets are the supervisor's: they are left open and their paths alone."""
+          privileged: bool = True, log: logging.Logger | None = None,
+          idle_timeout: float | None = None, interest: socket.socket | None = None) -> str:
+    """Serve the events backend `backend` until SIGTERM or SIGINT ("stopped"), or with
+    idle_timeout until no stream has been open for that long ("idle"): FastCGI streams on
+    `listener` (from lighttpd), what backends publish on `publish` (a listening SOCK_SEQPACKET
+    socket). Both sockets are the supervisor's: they are left open and their paths alone.
+    `interest`: where to say which wake topics have subscribers (interest.py)."""
     log = log or logging.getLogger("pycopia_www.events")
     _raise_fd_limit(backend.events.max_streams + 256)
     loop = asyncio.new_event_loop()
     try:
-        loop.run_until_complete(_main(loop, listener, publish, site, backend, privileged, log))
+        return loop.run_until_complete(_main(loop, listener, publish, site, backend, privileged,
+                                             log, idle_timeout, interest))
     finally:
         loop.close()
 
 
-async def _main(loop, listener, publish, site: Site, backend: Backend, privileged: bool, log) -> None:
+async def _main(loop, listener, publish, site: Site, backend: Backend, privileged: bool, log,
+                idle_timeout: float | None, interest: socket.socket | None) -> str:
     server = EventsServer(loop, site, backend, privileged=privileged, log=log)
+    server.interest = Interest(wake_topics(site, backend.host), interest)
     server.intake = Intake(loop, publish, server.permissions, server.settings,
                            server.hub.publish, server.reauthorize)
     listener.setblocking(False)
@@ -172,6 +199,8 @@ async def _main(loop, listener, publish, site: Site, backend: Backend, privilege
     loop.add_signal_handler(signal.SIGUSR1, server.log_stats, False, True)    # on demand
     loop.call_later(server.settings.heartbeat, server.heartbeat)
     loop.call_later(STATS_EVERY, server.log_stats)
+    if idle_timeout is not None:
+        server.stop_when_idle(idle_timeout, stop)
     log.info("events server up: %d topic rule(s), publish socket %s", len(server.settings.topics),
              publish.getsockname())
     await stop.wait()
@@ -179,3 +208,4 @@ async def _main(loop, listener, publish, site: Site, backend: Backend, privilege
     server.intake.close()
     await server.drain()
     server.log_stats(again=False)
+    return "idle" if server.idle else "stopped"

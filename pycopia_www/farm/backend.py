@@ -8,7 +8,10 @@ drop, so no application code ever runs with more rights than its backend's user.
 SPEC_FD is an inherited file (a memfd written by the supervisor) holding one JSON object:
 ident, user, group, workers, min_workers, max_requests, max_rss, timeout, idle_timeout (on
 demand only, else null), state_dir, debug, listen_fd, ready_fd (optional), drop (whether to drop
-privileges), publish_fd (an events backend's publish socket, else null), entry (the dotted path
+privileges), publish_fd (an events backend's publish socket, else null), interest_fd (an events
+backend's end of the channel on which it tells the supervisor which wake topics have
+subscribers, else null), hold_fd (a backend with wake_topics: the pipe on which the supervisor
+says which of them have subscribers, farm/hold.py; else null), entry (the dotted path
 of the function that makes the WSGI application), and snapshot: the site's configuration as the
 supervisor validated it. The backend builds its site from that snapshot, never from the files as
 they are now.
@@ -27,6 +30,7 @@ import prctl
 from .. import authproof
 from ..config import Backend, Site, Snapshot, load_site
 from . import paths
+from .hold import Hold, forget as forget_listened
 from .identity import read_key
 from ..privileges import Credentials, PrivilegeError, backend_short_name, drop_to, set_process_name
 
@@ -41,7 +45,8 @@ log = logging.getLogger("pycopia_www.backend")
 
 
 def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: int | None,
-            drop: bool, publish_fd: int | None = None) -> tuple[list[str], dict[str, str], int]:
+            drop: bool, publish_fd: int | None = None, interest_fd: int | None = None,
+            hold_fd: int | None = None) -> tuple[list[str], dict[str, str], int]:
     """The command line, environment and spec file descriptor (to pass, then close) that start
     backend `b` on the inherited `listen_fd` (and an events backend's publish socket)."""
     state = str(paths.state_path(site.farm, b))
@@ -50,7 +55,8 @@ def command(python: str, site: Site, b: Backend, *, listen_fd: int, ready_fd: in
             "timeout": b.timeout, "idle_timeout": b.idle_timeout if b.on_demand else None,
             "debug": b.debug,
             "state_dir": state, "listen_fd": listen_fd, "ready_fd": ready_fd, "drop": drop,
-            "publish_fd": publish_fd, "entry": ENTRY, "snapshot": site.snapshot.to_json(),
+            "publish_fd": publish_fd, "interest_fd": interest_fd, "hold_fd": hold_fd,
+            "entry": ENTRY, "snapshot": site.snapshot.to_json(),
             "capabilities": list(b.capabilities),
             # The virtual host's identity key, for the backends that sign or check the
             # authorizer's word (farm/identity.py); the spec is this process's alone.
@@ -131,15 +137,19 @@ def main(argv: list[str]) -> int:
     if backend.kind == "events":
         # One process holding every stream on an event loop, not the prefork pool: `app` is the
         # framework's events server (config.site.EVENTS_SERVER).
-        app(listener, socket.socket(fileno=spec["publish_fd"]), site, backend,
-            privileged=spec["drop"], log=log)
-        return 0
+        interest = spec.get("interest_fd")
+        stopped = app(listener, socket.socket(fileno=spec["publish_fd"]), site, backend,
+                      privileged=spec["drop"], log=log, idle_timeout=spec["idle_timeout"],
+                      interest=socket.socket(fileno=interest) if interest is not None else None)
+        return EXIT_IDLE if stopped == "idle" else 0
     from .fcgi import serve
+    held = Hold(spec["hold_fd"]) if spec.get("hold_fd") is not None else forget_listened()
     log.info("serving %s as uid %d", backend.app, os.getuid())
     stopped = serve(listener, app, name=ident, workers=spec["workers"],
                     min_workers=spec["min_workers"], max_requests=spec["max_requests"],
                     max_rss=spec["max_rss"], request_timeout=spec["timeout"],
-                    idle_timeout=spec["idle_timeout"], log=log, peers=_peers(backend, listener))
+                    idle_timeout=spec["idle_timeout"], log=log, peers=_peers(backend, listener),
+                    hold=held)
     return EXIT_IDLE if stopped == "idle" else 0
 
 

@@ -147,27 +147,47 @@ class BackendChild(Child):
         self.spawned = 0.0              # monotonic time of the current master's start
 
     def spawn(self, sup: "Supervisor") -> subprocess.Popen:
-        listener = sup.sockets[self.backend.ident]
-        publish = sup.publish_sockets.get(self.backend.ident)     # an events backend's
-        publish_fds = (publish.fileno(),) if publish is not None else ()
+        b = self.backend
+        listener = sup.sockets[b.ident]
+        publish = sup.publish_socket(b) if b.kind == "events" else None
+        # An events backend says on `interest` which wake topics have subscribers; a backend
+        # with wake topics hears on its hold pipe which of its own have (docs/events.md).
+        ours, interest = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET) \
+            if b.kind == "events" else (None, None)
+        hold_r, hold_w = os.pipe2(os.O_CLOEXEC) if b.wake_topics else (None, None)
         ready_r, ready_w = os.pipe2(os.O_CLOEXEC)
-        argv, env, spec_fd = backend_command(sup.python, sup.site, self.backend,
-                                             listen_fd=listener.fileno(), ready_fd=ready_w,
-                                             drop=sup.as_root, publish_fd=next(iter(publish_fds), None))
+        argv, env, spec_fd = backend_command(
+            sup.python, sup.site, b, listen_fd=listener.fileno(), ready_fd=ready_w,
+            drop=sup.as_root, publish_fd=publish.fileno() if publish else None,
+            interest_fd=interest.fileno() if interest else None, hold_fd=hold_r)
+        passed = [fd for fd in (publish and publish.fileno(), interest and interest.fileno(), hold_r)
+                  if fd is not None]
         try:
             proc = subprocess.Popen(argv, env=env,
-                                    pass_fds=(listener.fileno(), ready_w, spec_fd, *publish_fds),
+                                    pass_fds=(listener.fileno(), ready_w, spec_fd, *passed),
                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, cwd="/")
         except OSError:
             os.close(ready_r)
+            if ours is not None:
+                ours.close()
+            if hold_w is not None:
+                os.close(hold_w)
             raise
         finally:
             os.close(ready_w)
             os.close(spec_fd)
+            if interest is not None:
+                interest.close()
+            if hold_r is not None:
+                os.close(hold_r)
         ready = os.fdopen(ready_r, "rb", buffering=0)
         os.set_blocking(ready_r, False)
         sup.selector.register(ready, selectors.EVENT_READ, lambda: sup.on_ready(self, proc, ready))
+        if ours is not None:
+            sup.hear_interest(proc, ours, b.host)
+        if hold_w is not None:
+            sup.add_hold(self, proc, hold_w)
         return proc
 
     def log_path(self, site: Site) -> Path:
@@ -297,6 +317,12 @@ class Supervisor:
         self.backends: dict[str, BackendChild] = {}
         self.sockets: dict[str, socket.socket] = {}
         self.publish_sockets: dict[str, socket.socket] = {}     # of events backends, by ident
+        # Wake topics with subscribers, as each running events server says: its channel -> (its
+        # virtual host, those topics, its pid); and the hold pipes of the backends that have
+        # wake topics: master pid -> write end (docs/events.md).
+        self.interest: dict[socket.socket, tuple[str, set[str], int]] = {}
+        self.holds: dict[int, int] = {}
+        self.ignored_interest = 0
         self.owners: dict[int, tuple[Child, subprocess.Popen]] = {}   # pid -> who it is
         self.retiring: list[subprocess.Popen] = []
         self.outputs: set[Output] = set()
@@ -390,6 +416,10 @@ class Supervisor:
         self._reap()
         for child in self.backends.values():
             self._unwatch(child)
+        for sock in self.interest:
+            self.selector.unregister(sock)
+            sock.close()
+        self.interest.clear()
         for sock in [*self.sockets.values(), *self.publish_sockets.values()]:
             self._close_socket(sock)
         self.sockets.clear()
@@ -462,6 +492,8 @@ class Supervisor:
             if pid == 0:
                 return
             code = os.waitstatus_to_exitcode(status)
+            if pid in self.holds:
+                os.close(self.holds.pop(pid))
             owner = self.owners.pop(pid, None)
             if owner is None:
                 retired = [p for p in self.retiring if p.pid == pid]
@@ -492,7 +524,13 @@ class Supervisor:
             log.info("%s: stopped while idle; the next connection starts it", child.name)
             child.to_sleep, child.quick_failures = False, 0
             child.state = IDLE_STOPPED
+            if child.name in self.publish_sockets:
+                # No events server, no subscribers: what is published meanwhile is refused at
+                # once (the socket is gone) rather than queued for a later server to deliver.
+                self._close_socket(self.publish_sockets.pop(child.name))
             self._watch(child)
+            if self._listened_topics(child):     # a listener came as it stopped
+                self._start_on_demand(child)
             return
         uptime = time.time() - child.started
         sup = self.site.farm.supervision
@@ -619,6 +657,72 @@ class Supervisor:
         child.restarts += child.quick_failures > 0      # a retry after a failure is a restart
         self._spawn(child)
 
+    # ----- wake topics: backends started and held by the subscribers of what they publish -------
+
+    def hear_interest(self, proc: subprocess.Popen, sock: socket.socket, host: str) -> None:
+        """An events server's channel: "+topic" / "-topic" as a wake topic gets its first
+        subscriber or loses its last. That is all it can say; what it starts, our configuration
+        decides."""
+        sock.setblocking(False)
+        self.interest[sock] = (host, set(), proc.pid)
+        self.selector.register(sock, selectors.EVENT_READ, lambda: self._on_interest(sock))
+
+    def _on_interest(self, sock: socket.socket) -> None:
+        host, topics, pid = self.interest[sock]
+        allowed = {t for b in self.site.local_backends if b.host == host for t in b.wake_topics}
+        for _ in range(64):
+            try:
+                message = sock.recv(1024)
+            except BlockingIOError:
+                break
+            except OSError:
+                message = b""
+            if not message:                 # the events server is gone, and its subscribers
+                self.selector.unregister(sock)
+                del self.interest[sock]
+                sock.close()
+                break
+            sign, topic = message[:1], message[1:].decode("ascii", "replace")
+            if sign not in (b"+", b"-") or topic not in allowed:
+                self.ignored_interest += 1      # logged at 1, 10, 100, ...: it cannot flood the log
+                if str(self.ignored_interest).rstrip("0") == "1":
+                    log.warning("%s events server pid %d: ignored %r on its interest channel "
+                                "(%d so far)", host, pid, message[:80], self.ignored_interest)
+                continue
+            (topics.add if sign == b"+" else topics.discard)(topic)
+        self._tell_holds(host)
+
+    def _listened_topics(self, child: BackendChild) -> list[str]:
+        b = child.backend
+        listened = {t for host, topics, _ in self.interest.values() if host == b.host for t in topics}
+        return [t for t in b.wake_topics if t in listened]
+
+    def add_hold(self, child: BackendChild, proc: subprocess.Popen, fd: int) -> None:
+        os.set_blocking(fd, False)
+        self.holds[proc.pid] = fd
+        self._tell_hold(fd, self._listened_topics(child))
+
+    @staticmethod
+    def _tell_hold(fd: int, topics: list[str]) -> None:
+        try:
+            os.write(fd, (" ".join(topics) + "\n").encode())
+        except (BlockingIOError, BrokenPipeError):
+            pass        # a master not reading (stuck, or exiting): its next start is told again
+
+    def _tell_holds(self, host: str) -> None:
+        """Tell the backends of `host` with wake topics which of them have subscribers; start
+        those stopped on demand whose topics have some."""
+        for child in self.backends.values():
+            if child.backend.host != host or not child.backend.wake_topics:
+                continue
+            topics = self._listened_topics(child)
+            for proc in child.processes():
+                if proc.pid in self.holds:
+                    self._tell_hold(self.holds[proc.pid], topics)
+            if topics and child.state == IDLE_STOPPED and not self.stopping:
+                log.info("%s: %s has subscribers; starting it", child.name, ", ".join(topics))
+                self._start_on_demand(child)
+
     # ----- readiness: lighttpd answers, every backend serves -----------------------------------
 
     def _probe_lighttpd(self) -> None:
@@ -679,6 +783,12 @@ class Supervisor:
         # local user may connect; the events backend asks the kernel who did (SO_PEERCRED).
         return _bind(paths.publish_socket(self.site.farm, b.host), socket.SOCK_SEQPACKET, None, 0o666)
 
+    def publish_socket(self, b: Backend) -> socket.socket:
+        sock = self.publish_sockets.get(b.ident)
+        if sock is None:
+            sock = self.publish_sockets[b.ident] = self._bind_publish_socket(b)
+        return sock
+
     @staticmethod
     def _close_socket(sock: socket.socket) -> None:
         path = sock.getsockname()
@@ -709,8 +819,8 @@ class Supervisor:
         for ident, b in wanted.items():
             if ident not in self.sockets:
                 self.sockets[ident] = self._bind_socket(b)
-            if b.kind == "events" and ident not in self.publish_sockets:
-                self.publish_sockets[ident] = self._bind_publish_socket(b)
+            if b.kind == "events" and not b.on_demand:
+                self.publish_socket(b)      # bound while the farm runs; on demand, while it does
             user = b.user if self.as_root else self.me
             child = self.backends.get(ident)
             if child is None:
@@ -819,7 +929,9 @@ class Supervisor:
                            "urls": self.urls(), "ready": self.ready(),
                            "memory": _memory([os.getpid()])},
             "lighttpd": self.lighttpd.status() if self.lighttpd else None,
-            "backends": {name: child.status() for name, child in self.backends.items()},
+            "backends": {name: {**child.status(), **({"listened": self._listened_topics(child)}
+                                                      if child.backend.wake_topics else {})}
+                         for name, child in self.backends.items()},
         }
 
     def control_status(self, request: dict) -> dict:

@@ -120,12 +120,34 @@ def test_what_a_pattern_covers():
      'applies only to kind = "events"'),
     (('publish = ["net.*", "demo.status"]', 'publish = ["net.*"]\n    addresses = ["10.0.0.1:9000"]'),
      "backend[1].publish", "remote backend cannot publish"),
+    (('publish = ["net.*", "demo.status"]', 'publish = ["net.*"]\n    wake_topics = ["demo.status"]'),
+     "backend[1].wake_topics[0]", "not among what this backend may publish"),
+    (('publish = ["net.*", "demo.status"]', 'publish = ["net.eth0"]\n    wake_topics = ["net.*"]'),
+     "backend[1].wake_topics[0]", "not among what this backend may publish"),
+    (('publish = ["net.*", "demo.status"]', 'publish = ["net.*"]\n    wake_topics = ["Net"]'),
+     "backend[1].wake_topics[0]", "not a topic pattern"),
+    (('kind = "events"', 'kind = "events"\n    wake_topics = ["net.*"]'), "backend[2].wake_topics",
+     "does not apply"),
+    (('kind = "events"', 'kind = "events"\n    start = "later"'), "backend[2].start", "must be one of"),
+    (('kind = "events"', 'kind = "events"\n    idle_timeout = 60'), "backend[2].idle_timeout",
+     'needs start = "on-demand"'),
 ])
 def test_events_configuration_errors(tmp_path, change, key, words):
     old, new = change
     assert old in HOST
     e = error(tmp_path, HOST.replace(old, new, 1))
     assert e.key == key and words in e.problem, str(e)
+
+
+def test_an_events_backend_and_a_publisher_woken_by_its_listeners_start_on_demand(tmp_path):
+    site = load(tmp_path, HOST.replace('publish = ["net.*", "demo.status"]',
+                                       'publish = ["net.*", "demo.status"]\n    start = "on-demand"\n'
+                                       '    wake_topics = ["demo.status", "net.eth.*"]')
+                .replace('kind = "events"', 'kind = "events"\n    start = "on-demand"\n    idle_timeout = 60'))
+    events, ui = site.vhosts[0].events_backend, site.backend("a.ui")
+    assert events.on_demand and events.idle_timeout == 60
+    assert ui.on_demand and ui.wake_topics == ("demo.status", "net.eth.*")
+    assert load(tmp_path).backend("a.ui").wake_topics == ()
 
 
 def test_publish_needs_an_events_backend_in_the_same_file(tmp_path):

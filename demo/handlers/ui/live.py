@@ -3,7 +3,9 @@ demo.status (pycopia_www.events), and the home page's panel shows each event as 
 (its elements carry data-topic, /pwww/live.js does the rest; no polling, no JavaScript here).
 
 Imported by the route module, so that periodic() is set up before the workers start: one of them
-publishes, every second, or as often as the settings say.
+publishes, every second, or as often as the settings say, while a page is listening (the ui
+backend lists demo.status in its wake_topics: the first listener starts it, it stays up while
+one listens).
 """
 import os
 import time
@@ -49,4 +51,4 @@ def publish_status() -> None:
         publish(TOPIC, status_fields())
 
 
-periodic(1.0, publish_status, name="status", backend="ui")
+periodic(1.0, publish_status, name="status", backend="ui", topic=TOPIC)

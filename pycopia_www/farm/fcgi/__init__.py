@@ -18,7 +18,7 @@ def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
           min_workers: int | None = None, max_requests: int = 0, max_rss: int = 0,
           request_timeout: float = 30.0, idle_timeout: float | None = None,
           retire_after: float = 30.0, log: logging.Logger | None = None,
-          record_io: type = RecordIO, peers=()) -> str:
+          record_io: type = RecordIO, peers=(), hold=None) -> str:
     """Run the prefork master in the calling process until SIGTERM/SIGINT, then drain and return
     "stopped"; with idle_timeout, also after that many seconds without a request: "idle".
 
@@ -36,7 +36,8 @@ def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
     record_io: the record reader/writer class; the tests also run every case with flup's
     (tests/flupio.py), the reference implementation. peers: for a TCP socket, the networks
     (ipaddress) a connection may come from; any other is closed unread (FastCGI's own
-    FCGI_WEB_SERVER_ADDRS).
+    FCGI_WEB_SERVER_ADDRS). hold: something with fileno() and poll() -> bool (farm/hold.py):
+    while poll() says True, the backend counts as busy for idle_timeout.
     """
     if listen_sock.type != socket.SOCK_STREAM:
         raise ValueError("serve() needs a stream socket")
@@ -59,7 +60,8 @@ def serve(listen_sock: socket.socket, app, *, name: str, workers: int = 2,
               "FCGI_MPXS_CONNS": "0"}
     return Master(Pool(listen_sock, app, name, workers, max_requests, float(request_timeout), log,
                        record_io, values, tuple(peers), min_workers=min_workers or 0,
-                       max_rss=max_rss, idle_timeout=idle_timeout, retire_after=retire_after)).run()
+                       max_rss=max_rss, idle_timeout=idle_timeout, retire_after=retire_after,
+                       hold=hold)).run()
 
 
 __all__ = ["serve"]

@@ -93,7 +93,9 @@ class Master:
         self.board.close()
 
     def _sleep(self, seconds):
-        select.select([self.wake_r], [], [], max(0.0, seconds))
+        hold = self.pool.hold
+        watched = [self.wake_r] + ([hold] if hold is not None and hold.fileno() >= 0 else [])
+        select.select(watched, [], [], max(0.0, seconds))
         drain(self.wake_r)
 
     # -- workers ---------------------------------------------------------------------------------
@@ -259,6 +261,8 @@ class Master:
                 self._kill(pid, signal.SIGTERM)
 
     def _idle_long_enough(self, now):
+        if self.pool.hold is not None and self.pool.hold.poll():
+            self.last_active = now      # someone listens to what this backend publishes
         if self.pool.idle_timeout is not None and now - self.last_active >= self.pool.idle_timeout:
             self.log.info("no request for %.0fs: stopping until the next one", now - self.last_active)
             self.idle = True

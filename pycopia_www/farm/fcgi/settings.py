@@ -22,6 +22,7 @@ class Pool:
     max_rss: int = 0               # bytes a worker may be resident; 0: no limit
     idle_timeout: float | None = None   # seconds without a request before serve() returns
     retire_after: float = 30.0     # seconds a worker above min_workers may sit idle
+    hold: object = None            # a farm.hold.Hold: busy while it says so, though no request comes
 
     @property
     def fewest(self) -> int:

@@ -56,9 +56,6 @@ def needed_roles(settings: EventSettings, subs) -> frozenset[str]:
     return frozenset().union(*(settings.roles_to_read(s) or () for s in subs))
 
 
-_AUTHORIZER_VARIABLES = frozenset({"REMOTE_USER", "PWWW_ROLES", "PWWW_SESSION", "PWWW_SESSION_ENDS"})
-
-
 def parse(params: dict[str, str], settings: EventSettings, *, at_prefix: bool = True,
           identity_key: bytes | None = None, anonymous: bool = False) -> StreamRequest:
     """`at_prefix`: the backend owns a prefix, and the stream is at the prefix itself (a
@@ -66,7 +63,7 @@ def parse(params: dict[str, str], settings: EventSettings, *, at_prefix: bool = 
     host's (authproof): the authorizer's variables count only with its valid proof.
     `anonymous`: a host without users; whatever authorizer variables came are not believed."""
     if anonymous:
-        params = {k: v for k, v in params.items() if k not in _AUTHORIZER_VARIABLES}
+        params = {k: v for k, v in params.items() if k not in authproof.SIGNED}
     if identity_key is not None and (problem := authproof.verify(identity_key, params)):
         raise Refused(403, f"forbidden: {problem}")
     if params.get("REQUEST_METHOD") != "GET":

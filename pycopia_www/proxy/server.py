@@ -166,7 +166,7 @@ class Proxy:
         if type(entry) is not dict:
             return _error(None, INVALID_REQUEST, "a call is a JSON object")
         id_ = entry.get("id")
-        if not isinstance(id_, _VALID_ID_TYPES) or type(id_) is bool:
+        if not _valid_id(id_):
             return _error(None, INVALID_REQUEST, "the id is a string, a number or null")
         if entry.get("jsonrpc") != "2.0":
             return _error(id_, INVALID_REQUEST, 'a call has "jsonrpc": "2.0"')
@@ -188,8 +188,7 @@ class Proxy:
         method = self.methods.get(name)
         if method is None:
             raise RPCError(METHOD_NOT_FOUND, f"method not found: {name}")
-        if method.roles is not None:
-            _check_roles(request, method)
+        _check_roles(request, method)
         try:
             params = self.codec.decode(params)
         except DecodeError as exc:
@@ -266,10 +265,12 @@ def _out_of_time(entry, seconds: float) -> dict | None:
     """The answer to a batch's call left unmade when its budget ran out (None: a notification)."""
     if type(entry) is not dict or "id" not in entry:
         return None
-    id_ = entry["id"]
-    if not isinstance(id_, _VALID_ID_TYPES) or type(id_) is bool:
-        id_ = None
+    id_ = entry["id"] if _valid_id(entry["id"]) else None
     return _error(id_, OUT_OF_TIME, f"not called: the batch's {seconds:g} s were spent")
+
+
+def _valid_id(id_) -> bool:
+    return isinstance(id_, _VALID_ID_TYPES) and type(id_) is not bool
 
 
 def may_call(user, roles: frozenset | None) -> bool:
@@ -279,11 +280,12 @@ def may_call(user, roles: frozenset | None) -> bool:
 
 def _check_roles(request, method) -> None:
     user = getattr(request, "user", None)
+    if may_call(user, method.roles):
+        return
     if user is None:
         raise RPCError(LOGIN_REQUIRED, f"{method.name}: login required")
-    if not method.roles <= user.roles:
-        missing = ", ".join(sorted(method.roles - user.roles))
-        raise RPCError(FORBIDDEN, f"{method.name}: needs the role(s) {missing}")
+    missing = ", ".join(sorted(method.roles - user.roles))
+    raise RPCError(FORBIDDEN, f"{method.name}: needs the role(s) {missing}")
 
 
 def _cross_origin(request) -> str | None:

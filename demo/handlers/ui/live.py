@@ -12,8 +12,8 @@ import time
 
 from pycopia_www.events import periodic, publish
 
-from handlers.ui.api import system_status
-from handlers.ui.settings import store
+# handlers.ui.api and .settings are imported where used: every backend of the site imports this
+# module (through ui's route module, for get_url), and only ui's workers ever call them.
 
 TOPIC = "demo.status"
 _last = 0.0
@@ -21,6 +21,7 @@ _last = 0.0
 
 def status_fields() -> dict[str, str]:
     """The panel's fields as it shows them: the page's first render and every event agree."""
+    from handlers.ui.api import system_status
     s = system_status()
     return {
         "hostname": s["hostname"],
@@ -44,6 +45,7 @@ def format_bytes(n: int) -> str:
 
 
 def publish_status() -> None:
+    from handlers.ui.settings import store
     global _last
     now = time.monotonic()
     if now - _last >= store.load().refresh_seconds - 0.05:

@@ -111,7 +111,11 @@ class Master:
         # the master's and the workers': their pages remain shared between the master and all its
         # workers instead of being copied when a collector writes to their headers. They stay
         # frozen in the master too (it runs no application code, so keeps no garbage of it).
-        gc.collect()
+        # Not before the first fork: that full collection walks the whole application (25 ms of
+        # an on-demand backend's cold start, to free a few hundred objects of its imports, which
+        # then stay frozen); later collections walk only what came after the freeze.
+        if gc.get_freeze_count():
+            gc.collect()
         gc.freeze()
         try:
             pid = os.fork()

@@ -333,6 +333,28 @@ def measure(args) -> dict:
         farmkit.remove_run_accounts()
 
 
+def bare_interpreters(count: int) -> dict:
+    """The floor under the idle number: `count` interpreters of the farm's Python started as
+    its backends are (-I) that import nothing and wait, measured like the farm's processes
+    (after the farm has stopped, so that they share the interpreter's pages only with each other).
+    Each backend is its own interpreter under its own uid, so no farm of that many processes
+    can take less than this."""
+    import subprocess
+    procs = [subprocess.Popen([str(FARM_PYTHON), "-I", "-c", "import sys; sys.stdin.read()"],
+                              stdin=subprocess.PIPE) for _ in range(count)]
+    try:
+        time.sleep(1.0)
+        pids = {p.pid: "bare" for p in procs}
+        alone = alone_pss(pids)
+        mems = [procfs.memory(pid) for pid in pids]
+        return {"pss": sum(m["pss"] for m in mems) / MB, "alone": sum(alone.values()) / MB}
+    finally:
+        for p in procs:
+            p.stdin.close()
+        for p in procs:
+            p.wait(10)
+
+
 def print_table(title: str, rows: list[dict]) -> None:
     print(f"{title}: {len(rows)} processes, pss {total(rows):.1f} MB (alone {total(rows, 'alone'):.1f}), "
           f"uss {total(rows, 'uss'):.1f} MB, rss {total(rows, 'rss'):.1f} MB")
@@ -368,6 +390,11 @@ def main():
     if r["cold"]:
         print("cold first request to a stopped backend: " +
               ", ".join(f"{ident} {ms:.0f} ms" for ident, ms in r["cold"].items()))
+    pythons = sum(1 for row in r["idle"] if row["role"] != "lighttpd")
+    bare = bare_interpreters(pythons)
+    front = sum(row["pss"] for row in r["idle"] if row["role"] == "lighttpd") / MB
+    print(f"floor: {pythons} interpreters importing nothing (one per Python process of the idle "
+          f"farm): pss {bare['pss']:.1f} MB (alone {bare['alone']:.1f}), and lighttpd {front:.1f}")
     cold = max(r["cold"].values()) if r["cold"] else float("nan")
     idle, sleeping = total(r["idle"]), total(r["sleeping"])
     print(f"targets (docs/performance.md): idle <= {TARGETS['idle']} MB {_met(idle <= TARGETS['idle'])}, "
@@ -375,7 +402,8 @@ def main():
           f"cold <= {TARGETS['cold']} ms {_met(cold <= TARGETS['cold'])}")
     print(f"bench footprint: idle_pss_mb={idle:.1f} sleeping_pss_mb={sleeping:.1f} "
           f"busy_pss_mb={total(r['busy']):.1f} processes={len(r['idle'])} cold_ms={cold:.0f} "
-          f"idle_alone_mb={total(r['idle'], 'alone'):.1f} sleeping_alone_mb={total(r['sleeping'], 'alone'):.1f}")
+          f"idle_alone_mb={total(r['idle'], 'alone'):.1f} sleeping_alone_mb={total(r['sleeping'], 'alone'):.1f} "
+          f"bare_pss_mb={bare['pss']:.1f}")
 
 
 if __name__ == "__main__":

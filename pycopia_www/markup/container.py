@@ -11,7 +11,6 @@ from lxml import etree
 from .elements import ElementsMixin
 from .forms import FormsMixin
 from .lists import ListsMixin
-from .namespace import TAG
 from .node import Node
 from .tables import TableMethods, TablesMixin
 
@@ -45,7 +44,7 @@ class _Scratch(Container):
     __slots__ = ()
 
     def _add(self, name, text=None, attrs=None, cls=None):
-        node = (cls or self.child_class)(etree.Element(TAG[name]), self.document, self.form)
+        node = (cls or self.child_class)(etree.Element(name), self.document, self.form)
         node._configure(text, attrs)
         return node
 

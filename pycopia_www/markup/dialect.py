@@ -3,7 +3,6 @@ exist, which element a section is; and the debug-mode checks that use the conten
 from . import model_html5, model_xhtml1
 from .attributes import display_name
 from .errors import MarkupError
-from .namespace import TAG, local_name
 
 TEXT = "#PCDATA"
 
@@ -23,7 +22,6 @@ class Dialect:
         # so that a text/html parser reads the same tree as an XML parser
         self.void = frozenset(tag for tag, children in model.CHILDREN.items() if not children
                               and tag not in ("script", "style", "textarea", "title"))
-        self.void_tags = frozenset(TAG[tag] for tag in self.void)  # as they appear in the tree
         self.input_types = model.ENUMERATED[("input", "type")]
         # attribute prefixes valid on any element (HTML5's data-*, aria-*, event handlers)
         self._open_attributes = open_attributes
@@ -56,7 +54,7 @@ class Dialect:
                               f"{self.name}")
 
     def check_required_attributes(self, element):
-        tag = local_name(element.tag)
+        tag = element.tag
         for name in self.model.REQUIRED_ATTRIBUTES.get(tag, ()):
             if element.get(name) is None:
                 raise MarkupError(f"<{tag}> needs a {name!r} attribute in {self.name}")
@@ -65,9 +63,9 @@ class Dialect:
         """Raise for an element left without the children its content model requires."""
         required = self.model.REQUIRED_CHILDREN
         for element in root.iter():
-            tag = local_name(element.tag) if isinstance(element.tag, str) else None
+            tag = element.tag if isinstance(element.tag, str) else None
             needs = required.get(tag)
-            if needs and not any(local_name(child.tag) in needs for child in element
+            if needs and not any(child.tag in needs for child in element
                                  if isinstance(child.tag, str)):
                 where = element.get("id") or element.get("class") or ""
                 raise MarkupError(f"<{tag}{' ' + where if where else ''}> needs at least one "

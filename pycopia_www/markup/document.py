@@ -14,7 +14,7 @@ from . import settings
 from .container import Container
 from .dialect import HTML5, HTML_DOCTYPE, XHTML1_STRICT
 from .errors import MarkupError
-from .namespace import TAG, XHTML_NS, XML_NS
+from .namespace import XHTML_NS, XML_NS
 from .negotiate import HTML, XHTML, negotiate
 from .serialize import to_bytes
 from .text import script_body, style_body
@@ -48,16 +48,16 @@ class Document:
         self._body_scripts = []
         # subtrees with no empty non-void element (see serialize.close_empty_elements)
         self.clean_subtrees = set()
-        self.root = etree.Element(TAG["html"], nsmap={None: XHTML_NS})
+        self.root = etree.Element("html", nsmap={None: XHTML_NS})
         self.root.set("lang", lang)
         self.root.set("{%s}lang" % XML_NS, lang)
         # Elements, not nodes: a node refers to its document, and a cycle would leave every
         # page to the cyclic garbage collector instead of freeing it when the last use ends.
-        self._head = etree.SubElement(self.root, TAG["head"])
+        self._head = etree.SubElement(self.root, "head")
         if self.charset_in_head:
             self.head._add("meta", None, {"charset": encoding})
         self._title = self.head._add("title", title).element
-        self._body = etree.SubElement(self.root, TAG["body"])
+        self._body = etree.SubElement(self.root, "body")
         for href in stylesheets:
             self.add_stylesheet(href)
         for src in scripts:
@@ -168,7 +168,7 @@ class Document:
             self.dialect.check_complete(self.root)
         html = media_type == HTML
         return to_bytes(self.root, HTML_DOCTYPE if html else self.dialect.doctype,
-                        self.dialect.void_tags, self.encoding, self._has_cdata,
+                        self.dialect.void, self.encoding, self._has_cdata,
                         self.clean_subtrees, html=html,
                         charset_meta=html and not self.charset_in_head)
 

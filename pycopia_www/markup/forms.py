@@ -15,7 +15,6 @@ from collections.abc import Mapping
 
 from .attributes import class_names
 from .errors import MarkupError
-from .namespace import TAG
 from .context import current
 from .urls import is_same_site
 
@@ -255,7 +254,7 @@ class FormsMixin:
             return self
         if len(self.element):
             last = self.element[-1]
-            if last.tag == TAG["div"] and last.get("class") == class_name:
+            if last.tag == "div" and last.get("class") == class_name:
                 return self.child_class(last, self.document, self.form)
         return self._add("div", None, {"class_": class_name})
 

@@ -9,7 +9,7 @@ from lxml import etree
 from . import urls
 from .attributes import attribute_name, attribute_value
 from .errors import MarkupError
-from .namespace import TAG, XHTML_NS, local_name
+from .namespace import unqualify
 from .text import append_text
 
 
@@ -29,7 +29,7 @@ class Node:
     @property
     def name(self):
         """The element's name without namespace ("p", "div")."""
-        return local_name(self.element.tag)
+        return self.element.tag
 
     # -- attributes -------------------------------------------------------------------------
 
@@ -97,14 +97,15 @@ class Node:
         Never pass it anything that came from a user."""
         parser = etree.XMLParser(remove_comments=True, remove_pis=True, resolve_entities=False,
                                  no_network=True)
-        wrapper = etree.fromstring(f"<div xmlns=\"{XHTML_NS}\">{markup}</div>", parser)
+        wrapper = etree.fromstring(f"<div>{markup}</div>", parser)
+        unqualify(wrapper)        # markup that declares the XHTML namespace itself
         if wrapper.text:
             self.add_text(wrapper.text)
         for child in list(wrapper):
             if child.tag is etree.Entity:
                 raise MarkupError("entity references are not allowed in raw markup")
             if self.document.debug:
-                self.document.dialect.check_child(self.name, local_name(child.tag))
+                self.document.dialect.check_child(self.name, child.tag)
             self.element.append(child)
 
     def _add(self, name, text=None, attrs=None, cls=None):
@@ -112,7 +113,7 @@ class Node:
         document = self.document
         if document.debug:
             document.dialect.check_child(self.name, name)
-        node = (cls or self.child_class)(etree.SubElement(self.element, TAG[name]), document,
+        node = (cls or self.child_class)(etree.SubElement(self.element, name), document,
                                          self.form)
         node._configure(text, attrs)
         return node

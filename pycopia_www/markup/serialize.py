@@ -7,7 +7,6 @@ import re
 
 from lxml import etree
 
-from .namespace import TAG
 
 # Only the builder makes CDATA sections (for inline script and style): text and attribute
 # values always have "<" escaped, and raw markup is parsed with CDATA turned into text, so
@@ -41,7 +40,7 @@ def close_empty_elements(root, void, clean=()):
                 element.text = ""
 
 
-def to_bytes(root, doctype, void_tags, encoding="utf-8", has_cdata=True, clean=(), html=False,
+def to_bytes(root, doctype, void, encoding="utf-8", has_cdata=True, clean=(), html=False,
              charset_meta=False):
     """Serialise a document tree; html=True for text/html, else for an XML parser.
 
@@ -50,12 +49,12 @@ def to_bytes(root, doctype, void_tags, encoding="utf-8", has_cdata=True, clean=(
     <meta http-equiv="Content-Type">. text/html has no XML declaration (it is a parse error
     there) and wants the encoding declared in the page: charset_meta=True puts a <meta charset>
     first in <head> for this serialisation only (for a tree that has none of its own)."""
-    close_empty_elements(root, void_tags, clean)
+    close_empty_elements(root, void, clean)
     if not charset_meta:
         body = _tostring(root, encoding, doctype, declare=not html)
     else:
-        head = root.find(TAG["head"])
-        meta = etree.Element(TAG["meta"], charset=encoding)
+        head = root.find("head")
+        meta = etree.Element("meta", charset=encoding)
         head.insert(0, meta)
         try:
             body = _tostring(root, encoding, doctype, declare=False)

@@ -12,12 +12,10 @@ from lxml import etree
 from lxml.etree import SubElement
 
 from .errors import MarkupError
-from .namespace import TAG
 from .text import clean_text, set_text
 from .urls import check_scheme
 
 
-_A = TAG["a"]
 _shared = threading.local()     # row templates, per thread: lxml trees stay in their thread
 _SHARED_TEMPLATES = 64
 
@@ -76,7 +74,7 @@ class TableMethods:
 
     def add_heading_row(self, headings, **attrs):
         """A row of column headings in <thead> (created on first use)."""
-        thead = self.element.find(TAG["thead"])
+        thead = self.element.find("thead")
         head = (self.child_class(thead, self.document, self.form) if thead is not None
                 else self._add_section_before_body("thead"))
         row = head._add("tr", None, attrs)
@@ -221,7 +219,7 @@ class TableMethods:
     def _template(self, width, zebra_class, links=()):
         """The row to copy for rows of this width and class, built through the checked path
         (so debug mode validates it once)."""
-        scratch = self.child_class(etree.Element(TAG["tbody"]), self.document, self.form)
+        scratch = self.child_class(etree.Element("tbody"), self.document, self.form)
         row = scratch._add("tr", None, {"class_": zebra_class})
         row.element.text = ""  # a row of no cells is invalid, but never <tr/>
         classes = self._state.column_classes
@@ -280,7 +278,7 @@ def _cell_value(cell, value, clean_subtrees):
 def _add_link(cell, link):
     href, text = link
     # text "" rather than None: never an empty <a/>
-    SubElement(cell, _A, {"href": _checked_href(href)}).text = clean_text(text)
+    SubElement(cell, "a", {"href": _checked_href(href)}).text = clean_text(text)
 
 
 def _checked_href(href):

@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from pycopia_www import markup
-from pycopia_www.markup import HTML5Document, MarkupError, XHTMLDocument, negotiate, url
+from pycopia_www.markup import HTML5Document, Link, MarkupError, XHTMLDocument, negotiate, url
 
 from markup_corpus import parse, xpath
 
@@ -295,3 +295,22 @@ def test_a_finished_page_is_freed_without_the_cycle_collector():
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_the_tree_is_unqualified_and_the_page_declares_xhtml_once():
+    # The builder's elements carry no namespace in the tree (lxml copies them in half the
+    # time); the root's default namespace makes every one of them XHTML in the bytes.
+    doc = XHTMLDocument("t")
+    doc.add_div().add_table([(Link("/h/1", "one"), "a"), (Link("/h/2", "two"), "b")],
+                            ["Name", "Value"])
+    doc.add_div().add_unsafe_markup(
+        '<em xmlns="http://www.w3.org/1999/xhtml">declared</em><strong>plain</strong>')
+    tags = {element.tag for element in doc.root.iter()}
+    assert {"html", "body", "table", "tbody", "tr", "td", "a", "em", "strong"} <= tags
+    assert not any(tag.startswith("{") for tag in tags)
+    data = doc.to_bytes()
+    assert data.count(b"xmlns=") == 1 and b'<html xmlns="http://www.w3.org/1999/xhtml"' in data
+    root = parse(doc)
+    assert all(element.tag.startswith("{http://www.w3.org/1999/xhtml}") for element in root.iter())
+    assert [a.get("href") for a in xpath(root, "//h:td/h:a")] == ["/h/1", "/h/2"]
+    assert xpath(root, "//h:em")[0].text == "declared"

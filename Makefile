@@ -59,7 +59,7 @@ WHEELS ?= build/wheels
 # pip itself, run from its wheel by the installer: Debian's (python3-venv brings it).
 PIP_WHEEL = $(firstword $(wildcard /usr/share/python-wheels/pip-*.whl))
 
-.PHONY: run dev test test-tools bench soak setup venv wheels install uninstall clean screenshots
+.PHONY: run dev test test-tools bench soak setup venv bytecode wheels install uninstall clean screenshots
 
 $(BIN)/.installed: pyproject.toml
 	@scripts/system-packages $(RUN_PACKAGES)
@@ -70,7 +70,11 @@ $(BIN)/.installed: pyproject.toml
 # The checkout's own virtual environment (editable, with the test tools).
 venv: $(BIN)/.installed
 
-setup: venv
+# Byte-code the backends' users can read (they cannot write into the checkout).
+bytecode: venv
+	@$(BIN)/python scripts/byte-compile
+
+setup: bytecode
 	$(BIN)/websitectl --farm $(FARM) setup
 
 run: setup
@@ -80,7 +84,7 @@ run: setup
 dev: setup
 	exec $(BIN)/websitectl --farm $(FARM) start --foreground --reload --port $(PORT) --tls-port $(TLS_PORT)
 
-test: venv
+test: bytecode
 	@scripts/system-packages $(TEST_PACKAGES)
 	@$(MAKE) --no-print-directory test-tools
 	$(BIN)/python -m pytest

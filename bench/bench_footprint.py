@@ -17,10 +17,10 @@ minutes) rather than waited for; everything else is the demo's configuration as 
     .venv-bench/bin/python bench/bench_footprint.py [--requests N] [--set KEY=TOML ...]
 """
 import argparse
-import compileall
 import http.client
 import os
 import re
+import subprocess
 import sys
 import threading
 import time
@@ -265,26 +265,8 @@ def pools_back(farm) -> bool:
                if b["state"] == "running" and b.get("pool"))
 
 
-def byte_compile() -> None:
-    """Byte-code for the framework and the demo that every backend's user can read, as an
-    installed farm has it (scripts/install.py compiles its tree). A backend's user cannot write
-    into this checkout, so without it every cold start compiles each module it imports that
-    root has not compiled with a readable mode: 40-70 ms of db's start, measured."""
-    old = os.umask(0o022)
-    try:
-        for tree in (REPO / "pycopia_www", REPO / "demo"):
-            compileall.compile_dir(str(tree), quiet=1)
-            # A cache directory root made under umask 027 (the supervisor's) hides its files.
-            for cache in tree.rglob("__pycache__"):
-                cache.chmod(0o755)
-                for pyc in cache.iterdir():
-                    pyc.chmod(0o644)
-    finally:
-        os.umask(old)
-
-
 def measure(args) -> dict:
-    byte_compile()
+    subprocess.run([str(FARM_PYTHON), str(REPO / "scripts" / "byte-compile")], check=True)
     farm = demofarm.demo_farm(overridden(args.set), python=str(FARM_PYTHON))
     try:
         os.environ["ADMIN_PASSWORD"] = PASSWORD      # websitectl setup makes the first admin
@@ -339,7 +321,6 @@ def bare_interpreters(count: int) -> dict:
     (after the farm has stopped, so that they share the interpreter's pages only with each other).
     Each backend is its own interpreter under its own uid, so no farm of that many processes
     can take less than this."""
-    import subprocess
     procs = [subprocess.Popen([str(FARM_PYTHON), "-I", "-c", "import sys; sys.stdin.read()"],
                               stdin=subprocess.PIPE) for _ in range(count)]
     try:
